@@ -1,0 +1,11 @@
+"""alembic-zdm: zero-downtime schema changes for Alembic.
+
+Importing this package is cheap on purpose: Alembic imports the plugin module on
+every ``import alembic``. Heavy parts (linter, backfill, CLI) load lazily.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,1 @@
+"""Phase model, revision discovery, targets, state store and the phase runner."""

@@ -1,0 +1,182 @@
+"""Programmatic commands (like ``alembic.command``) and the wrappers installed on it.
+
+:func:`wrap_command_module` replaces ``alembic.command.upgrade`` / ``downgrade`` with
+functions of the same signature, module name and docstring — Alembic's
+``CommandLine`` builds its parser from them — that recognise ``zdm-phase:…``
+targets and ``-x zdm_phase=N`` and pass everything else on to the phase runner,
+which keeps Alembic's own behaviour when no phase is involved.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from alembic import util
+
+from .model import Phase
+from .targets import TARGET_PREFIX, parse_phase, parse_target
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+_ORIGINALS: dict[str, Any] = {}
+
+
+def _split_range(revision: str, sql: bool) -> tuple[str | None, str]:
+    """Split ``start:end`` (offline only), keeping ``zdm-phase:N`` in one piece."""
+    lowered = revision.lower()
+    at = lowered.find(TARGET_PREFIX.rstrip(":"))
+    if at > 0 and revision[at - 1] == ":":
+        start, end = revision[: at - 1], revision[at:]
+    elif at == 0:
+        return None, revision
+    elif ":" in revision:
+        start, _, end = revision.partition(":")
+    else:
+        return None, revision
+    if not sql:
+        raise util.CommandError("Range revision not allowed")
+    return start, end
+
+
+def upgrade(
+    config: Config,
+    revision: str,
+    sql: bool = False,
+    tag: str | None = None,
+    phase: Phase | int | str | None = None,
+) -> list[Any]:
+    """Upgrade, phase-aware: ``revision`` may be ``zdm-phase:N[@REV]``.
+
+    :param config: the Alembic ``Config``.
+    :param revision: a revision target, or ``zdm-phase:N`` / ``zdm-phase:NAME``
+        (every pending phase up to N of every pending revision, phase-major).
+    :param sql: offline mode (``--sql``): print the SQL of exactly those phases.
+    :param tag: Alembic's ``--tag``.
+    :param phase: a phase limit (``--phase``); ``-x zdm_phase=N`` works too.
+    :returns: the phase steps that ran.
+    """
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    from ..config import load_settings
+    from .runner import UpgradeRun
+
+    settings = load_settings(config)
+    start, target = _split_range(revision, sql)
+    parsed = parse_target(target)
+    max_phase: Phase | None = None
+    if parsed is not None:
+        max_phase, target = parsed.max_phase, parsed.revision
+    if phase is not None:
+        max_phase = parse_phase(phase)
+    elif max_phase is None and settings.phase is not None:
+        max_phase = parse_phase(settings.phase)
+    script = ScriptDirectory.from_config(config)
+    run = UpgradeRun(script, settings, target, max_phase)
+    with EnvironmentContext(
+        config,
+        script,
+        fn=run,
+        as_sql=sql,
+        starting_rev=start,
+        destination_rev=target,
+        tag=tag,
+    ):
+        script.run_env()
+    return run.executed
+
+
+def downgrade(
+    config: Config,
+    revision: str | None,
+    sql: bool = False,
+    tag: str | None = None,
+    phase: Phase | int | str | None = None,
+) -> list[Any]:
+    """Downgrade, phase-aware: undo completed phases in reverse order.
+
+    In-flight revisions (phases done, not yet in the version table) are undone
+    first. ``revision`` ``None`` or ``zdm-phase:N`` keeps the version table where it is
+    and undoes only in-flight phases (above phase N).
+
+    :returns: the undo steps that ran.
+    """
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    from ..config import load_settings
+    from .runner import DowngradeRun
+
+    settings = load_settings(config)
+    start: str | None = None
+    target: str | None = revision
+    min_phase: Phase | None = None
+    if revision is not None:
+        start, target = _split_range(revision, sql)
+        parsed = parse_target(target)
+        if parsed is not None:
+            min_phase, target = parsed.max_phase, None
+    if phase is not None:
+        min_phase = parse_phase(phase)
+    if sql and start is None:
+        raise util.CommandError("downgrade with --sql requires <fromrev>:<torev>")
+    script = ScriptDirectory.from_config(config)
+    run = DowngradeRun(script, settings, target, min_phase)
+    with EnvironmentContext(
+        config,
+        script,
+        fn=run,
+        as_sql=sql,
+        starting_rev=start,
+        destination_rev=target,
+        tag=tag,
+    ):
+        script.run_env()
+    return run.executed
+
+
+def rollback(config: Config, sql: bool = False) -> list[Any]:
+    """Undo the completed phases of in-flight (partially applied) revisions."""
+    return downgrade(config, None, sql=sql)
+
+
+def wrap_command_module(module: ModuleType) -> None:
+    """Install the phase-aware ``upgrade``/``downgrade`` on ``alembic.command`` (idempotent)."""
+    if getattr(module.upgrade, "_zdm_wrapper", False):
+        return
+    _ORIGINALS["upgrade"] = module.upgrade
+    _ORIGINALS["downgrade"] = module.downgrade
+
+    def upgrade_cmd(
+        config: Config,
+        revision: str,
+        sql: bool = False,
+        tag: str | None = None,
+    ) -> None:
+        upgrade(config, revision, sql=sql, tag=tag)
+
+    def downgrade_cmd(
+        config: Config,
+        revision: str,
+        sql: bool = False,
+        tag: str | None = None,
+    ) -> None:
+        downgrade(config, revision, sql=sql, tag=tag)
+
+    for name, fn in (("upgrade", upgrade_cmd), ("downgrade", downgrade_cmd)):
+        original = _ORIGINALS[name]
+        fn.__name__ = original.__name__
+        fn.__qualname__ = original.__qualname__
+        fn.__module__ = original.__module__
+        fn.__doc__ = original.__doc__
+        fn.__annotations__ = dict(original.__annotations__)
+        fn._zdm_wrapper = True  # type: ignore[attr-defined]
+        fn.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(module, name, fn)
+
+
+def original_command(name: str) -> Any:
+    """Alembic's own ``upgrade``/``downgrade`` (before wrapping)."""
+    return _ORIGINALS[name]

@@ -1,0 +1,120 @@
+"""Discover the phase functions of revision modules and check their shape."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic.script import Script
+
+from ..errors import RevisionShapeError
+from .model import Phase
+
+PHASE_FUNCTIONS = ("expand", "migrate", "contract")
+UNDO_FUNCTIONS = ("undo_expand", "undo_migrate", "undo_contract")
+
+
+@dataclasses.dataclass(frozen=True)
+class RevisionPhases:
+    """What the runner needs to know about one revision.
+
+    A *phased* revision defines any of ``expand``/``migrate``/``contract`` and always
+    has the three phases (a missing function is an empty phase, still carrying the
+    revision's pattern ops). A *plain* revision has one phase, expand, run by
+    ``upgrade()`` and undone by ``downgrade()``.
+    """
+
+    revision: str
+    script: Script
+    phased: bool
+    checksum: str
+
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        """The phases this revision has, in order."""
+        return tuple(Phase) if self.phased else (Phase.EXPAND,)
+
+    @property
+    def last_phase(self) -> Phase:
+        """The phase whose completion completes the revision."""
+        return self.phases[-1]
+
+    @property
+    def module(self) -> Any:
+        """The imported revision module."""
+        return self.script.module
+
+    def function(self, phase: Phase, undo: bool) -> Callable[[], Any] | None:
+        """The revision's own function for *phase* (or its undo), if defined."""
+        if not self.phased:
+            name = "downgrade" if undo else "upgrade"
+        else:
+            name = phase.undo_name if undo else phase.label
+        fn = getattr(self.module, name, None)
+        return fn if callable(fn) else None
+
+    @property
+    def expand_function(self) -> Callable[[], Any] | None:
+        """``expand()`` of a phased revision (replayed to find its pattern ops)."""
+        return self.function(Phase.EXPAND, undo=False) if self.phased else None
+
+
+def file_checksum(path: str | None) -> str:
+    """SHA-256 of a revision file's bytes (empty string when there is no file)."""
+    if not path:
+        return ""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def load_revision(script: Script) -> RevisionPhases:
+    """Inspect a revision module; raise :class:`RevisionShapeError` if it is malformed."""
+    module = script.module
+    where = f"revision {script.revision} ({Path(script.path).name})"
+    phased = any(hasattr(module, name) for name in PHASE_FUNCTIONS)
+    names = PHASE_FUNCTIONS + UNDO_FUNCTIONS if phased else ("upgrade", "downgrade")
+    for name in names:
+        if not hasattr(module, name):
+            continue
+        fn = getattr(module, name)
+        if not callable(fn):
+            raise RevisionShapeError(
+                f"In {where}, {name} is a {type(fn).__name__}, not a function; "
+                f"define it as 'def {name}() -> None:'."
+            )
+        _check_signature(where, name, fn)
+    if not phased and not callable(getattr(module, "upgrade", None)):
+        raise RevisionShapeError(
+            f"{where.capitalize()} defines neither upgrade() nor expand()/migrate()/contract(); "
+            "add the phase functions (see 'alembic-zdm init --existing' for the template)."
+        )
+    return RevisionPhases(
+        revision=script.revision,
+        script=script,
+        phased=phased,
+        checksum=file_checksum(script.path),
+    )
+
+
+def _check_signature(where: str, name: str, fn: Callable[..., Any]) -> None:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    required = [
+        p.name
+        for p in sig.parameters.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    if required:
+        raise RevisionShapeError(
+            f"In {where}, {name}() takes required arguments ({', '.join(required)}); "
+            f"phase functions are called with none: write 'def {name}() -> None:'."
+        )

@@ -1,0 +1,281 @@
+"""The state table: the only module that writes it (STYLE habit 5).
+
+One row per (revision, phase): status (running / done / failed / rolled_back),
+timestamps, duration, error text, backfill checkpoints, host and user, the
+checksum of the revision file and how many attempts were made. It lives in the
+same schema as Alembic's version table and is created on first use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import getpass
+import json
+import socket
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+from .model import Phase
+
+RUNNING = "running"
+DONE = "done"
+FAILED = "failed"
+ROLLED_BACK = "rolled_back"
+
+
+@dataclasses.dataclass(frozen=True)
+class StateRow:
+    """One (revision, phase) row as read back."""
+
+    revision: str
+    phase: Phase
+    status: str
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    duration_ms: int | None
+    error: str | None
+    checkpoint: dict[str, Any]
+    host: str | None
+    db_user: str | None
+    checksum: str | None
+    attempts: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (for ``status``/``history --format json``)."""
+        data = dataclasses.asdict(self)
+        data["phase"] = self.phase.label
+        for key in ("started_at", "finished_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value else None
+        return data
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _who() -> tuple[str, str]:
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "unknown"
+    return socket.gethostname()[:255], user[:128]
+
+
+class StateStore:
+    """Reads and writes the state table through a SQLAlchemy connection.
+
+    :param table_name: the table name (setting ``state_table``).
+    :param schema: the schema of Alembic's version table (``None`` = default).
+    """
+
+    def __init__(self, table_name: str = "alembic_zdm_state", schema: str | None = None) -> None:
+        self.metadata = MetaData()
+        self.table = Table(
+            table_name,
+            self.metadata,
+            Column("revision", String(64), primary_key=True),
+            Column("phase", Integer, primary_key=True, autoincrement=False),
+            Column("phase_name", String(16), nullable=False),
+            Column("status", String(16), nullable=False),
+            Column("started_at", DateTime(timezone=True)),
+            Column("finished_at", DateTime(timezone=True)),
+            Column("duration_ms", Integer),
+            Column("error", Text),
+            Column("checkpoint", Text),
+            Column("host", String(255)),
+            Column("db_user", String(128)),
+            Column("checksum", String(64)),
+            Column("attempts", Integer, nullable=False, default=0),
+            schema=schema,
+        )
+
+    # -- reading ---------------------------------------------------------------
+
+    def exists(self, conn: Connection) -> bool:
+        """True when the state table exists."""
+        return inspect(conn).has_table(self.table.name, schema=self.table.schema)
+
+    def ensure(self, conn: Connection) -> None:
+        """Create the table if it does not exist yet."""
+        self.table.create(conn, checkfirst=True)
+
+    def rows(self, conn: Connection, revisions: Iterable[str] | None = None) -> list[StateRow]:
+        """All rows (or those of *revisions*), ordered by start time."""
+        if not self.exists(conn):
+            return []
+        query = select(self.table)
+        if revisions is not None:
+            wanted = list(revisions)
+            if not wanted:
+                return []
+            query = query.where(self.table.c.revision.in_(wanted))
+        query = query.order_by(self.table.c.started_at, self.table.c.revision, self.table.c.phase)
+        return [self._row(r._mapping) for r in conn.execute(query)]
+
+    def by_key(self, conn: Connection) -> dict[tuple[str, Phase], StateRow]:
+        """Rows keyed by (revision, phase)."""
+        return {(r.revision, r.phase): r for r in self.rows(conn)}
+
+    @staticmethod
+    def _row(m: Any) -> StateRow:
+        try:
+            checkpoint = json.loads(m["checkpoint"]) if m["checkpoint"] else {}
+        except ValueError:
+            checkpoint = {}
+        return StateRow(
+            revision=m["revision"],
+            phase=Phase(m["phase"]),
+            status=m["status"],
+            started_at=m["started_at"],
+            finished_at=m["finished_at"],
+            duration_ms=m["duration_ms"],
+            error=m["error"],
+            checkpoint=checkpoint,
+            host=m["host"],
+            db_user=m["db_user"],
+            checksum=m["checksum"],
+            attempts=m["attempts"] or 0,
+        )
+
+    # -- writing ---------------------------------------------------------------
+
+    def _key(self, revision: str, phase: Phase) -> Any:
+        return and_(self.table.c.revision == revision, self.table.c.phase == int(phase))
+
+    def mark_running(self, conn: Connection, revision: str, phase: Phase, checksum: str) -> None:
+        """Record that *phase* of *revision* starts now (keeps an earlier checkpoint)."""
+        host, user = _who()
+        values = {
+            "status": RUNNING,
+            "started_at": _now(),
+            "finished_at": None,
+            "duration_ms": None,
+            "error": None,
+            "host": host,
+            "db_user": user,
+            "checksum": checksum,
+        }
+        existing = conn.execute(
+            select(self.table.c.attempts).where(self._key(revision, phase))
+        ).first()
+        if existing is None:
+            conn.execute(
+                self.table.insert().values(
+                    revision=revision,
+                    phase=int(phase),
+                    phase_name=phase.label,
+                    attempts=1,
+                    **values,
+                )
+            )
+        else:
+            conn.execute(
+                self.table.update()
+                .where(self._key(revision, phase))
+                .values(attempts=(existing[0] or 0) + 1, **values)
+            )
+
+    def finish(
+        self,
+        conn: Connection,
+        revision: str,
+        phase: Phase,
+        status: str,
+        error: str | None = None,
+    ) -> None:
+        """Set the final *status* of a phase run, with its duration."""
+        row = conn.execute(
+            select(self.table.c.started_at).where(self._key(revision, phase))
+        ).first()
+        finished = _now()
+        duration = None
+        if row is not None and row[0] is not None:
+            started = row[0] if row[0].tzinfo else row[0].replace(tzinfo=dt.timezone.utc)
+            duration = int((finished - started).total_seconds() * 1000)
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": finished,
+            "duration_ms": duration,
+            "error": error[:4000] if error else None,
+        }
+        if status in (DONE, ROLLED_BACK):
+            values["checkpoint"] = None
+        if row is None:
+            host, user = _who()
+            conn.execute(
+                self.table.insert().values(
+                    revision=revision,
+                    phase=int(phase),
+                    phase_name=phase.label,
+                    started_at=finished,
+                    host=host,
+                    db_user=user,
+                    attempts=1,
+                    **values,
+                )
+            )
+        else:
+            conn.execute(self.table.update().where(self._key(revision, phase)).values(**values))
+
+    def forget(self, conn: Connection, revision: str) -> None:
+        """Delete every row of *revision* (used when a revision is fully downgraded)."""
+        conn.execute(self.table.delete().where(self.table.c.revision == revision))
+
+    # -- checkpoints -----------------------------------------------------------
+
+    def load_checkpoint(self, conn: Connection, revision: str, phase: Phase, key: str) -> Any:
+        """The checkpoint value saved under *key* for this phase run, or ``None``."""
+        row = conn.execute(
+            select(self.table.c.checkpoint).where(self._key(revision, phase))
+        ).first()
+        if row is None or not row[0]:
+            return None
+        return json.loads(row[0]).get(key)
+
+    def save_checkpoint(
+        self, conn: Connection, revision: str, phase: Phase, key: str, value: Any
+    ) -> None:
+        """Save a checkpoint value under *key* for this phase run."""
+        row = conn.execute(
+            select(self.table.c.checkpoint).where(self._key(revision, phase))
+        ).first()
+        data = json.loads(row[0]) if row is not None and row[0] else {}
+        data[key] = value
+        conn.execute(
+            self.table.update()
+            .where(self._key(revision, phase))
+            .values(checkpoint=json.dumps(data, default=str))
+        )
+
+
+@dataclasses.dataclass
+class StateCheckpoints:
+    """The runner's :class:`~alembic_zdm.phases.context.CheckpointStore` for one phase run."""
+
+    store: StateStore
+    revision: str
+    phase: Phase
+
+    def load(self, connection: Any, key: str) -> Any | None:
+        """Return the value saved under *key*, or ``None``."""
+        return self.store.load_checkpoint(connection, self.revision, self.phase, key)
+
+    def save(self, connection: Any, key: str, value: Any) -> None:
+        """Save *value* under *key* on *connection* (commits with the caller's batch)."""
+        self.store.save_checkpoint(connection, self.revision, self.phase, key, value)

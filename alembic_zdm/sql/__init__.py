@@ -1,0 +1,1 @@
+"""Statements, lock levels and quoting: the only way SQL leaves an operation."""

@@ -1,0 +1,118 @@
+"""A plan is a list of annotated statements; one executor runs them (STYLE habit 4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Sequence
+
+
+class LockLevel(enum.Enum):
+    """The strongest table lock a statement takes (PostgreSQL names; MySQL maps onto them)."""
+
+    NONE = "none"
+    ACCESS_SHARE = "ACCESS SHARE"
+    ROW_SHARE = "ROW SHARE"
+    ROW_EXCLUSIVE = "ROW EXCLUSIVE"
+    SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
+    SHARE = "SHARE"
+    SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
+    EXCLUSIVE = "EXCLUSIVE"
+    ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
+
+    @property
+    def blocks_writes(self) -> bool:
+        """True when concurrent INSERT/UPDATE/DELETE wait for this lock."""
+        return self in (
+            LockLevel.SHARE,
+            LockLevel.SHARE_ROW_EXCLUSIVE,
+            LockLevel.EXCLUSIVE,
+            LockLevel.ACCESS_EXCLUSIVE,
+        )
+
+    def conflicts_with(self, other: LockLevel) -> bool:
+        """True when a session holding *other* makes this lock wait (PostgreSQL's matrix)."""
+        if LockLevel.NONE in (self, other):
+            return False
+        return _ORDER.index(other) in _CONFLICTS[_ORDER.index(self)]
+
+
+_ORDER = [
+    LockLevel.ACCESS_SHARE,
+    LockLevel.ROW_SHARE,
+    LockLevel.ROW_EXCLUSIVE,
+    LockLevel.SHARE_UPDATE_EXCLUSIVE,
+    LockLevel.SHARE,
+    LockLevel.SHARE_ROW_EXCLUSIVE,
+    LockLevel.EXCLUSIVE,
+    LockLevel.ACCESS_EXCLUSIVE,
+]
+# Row i: indexes (into _ORDER) of the modes that conflict with mode i.
+_CONFLICTS: list[frozenset[int]] = [
+    frozenset({7}),
+    frozenset({6, 7}),
+    frozenset({4, 5, 6, 7}),
+    frozenset({3, 4, 5, 6, 7}),
+    frozenset({2, 3, 5, 6, 7}),
+    frozenset({2, 3, 4, 5, 6, 7}),
+    frozenset({1, 2, 3, 4, 5, 6, 7}),
+    frozenset({0, 1, 2, 3, 4, 5, 6, 7}),
+]
+
+
+class TimeoutClass(enum.Enum):
+    """Which lock/statement timeout policy applies (DESIGN §3)."""
+
+    DDL = "ddl"
+    """Short lock timeout, retried with back-off (ACCESS EXCLUSIVE and friends)."""
+    CONCURRENT = "concurrent"
+    """CREATE INDEX CONCURRENTLY, VALIDATE: long or no lock timeout, bounded statement timeout."""
+    BACKFILL = "backfill"
+    """One backfill batch: its own statement timeout."""
+    NONE = "none"
+    """Catalog reads and other statements that take no table lock worth bounding."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Statement:
+    """One SQL statement of a plan, with what the executor and ``plan`` need to know.
+
+    :param sql: the SQL text, identifiers already quoted through the dialect.
+    :param lock: the strongest lock it takes on *table*.
+    :param timeout_class: the timeout policy to run it under.
+    :param autocommit: it must run outside a transaction block (``CONCURRENTLY``).
+    :param table: the table it locks, if any.
+    :param rewrites: it rewrites the table.
+    :param scans: it scans the whole table while holding *lock*.
+    :param description: a short human sentence for ``plan`` and progress output.
+    :param params: bound parameters of *sql* (values never enter SQL text).
+    :param schema: the schema of *table* (``None``: the search path). *table* and
+        *schema* are raw names, used for catalog look-ups and messages, never as SQL.
+    :param own_transaction: run in a transaction of its own that commits at once (what
+        came before is committed first, through ``autocommit_block()``), so a long
+        statement (``VALIDATE``) never runs while earlier strong locks are still held.
+    :param done_check: a query (with *done_params*) that returns a row when the
+        statement's effect is already there; online, the executor then skips it, so a
+        re-run after a partial failure completes instead of failing.
+    :param builds_index: the raw name of the index a concurrent build creates (in
+        *schema*); the executor drops an INVALID leftover of it before the build and
+        after a failed try.
+    """
+
+    sql: str
+    lock: LockLevel = LockLevel.NONE
+    timeout_class: TimeoutClass = TimeoutClass.DDL
+    autocommit: bool = False
+    table: str | None = None
+    rewrites: bool = False
+    scans: bool = False
+    description: str = ""
+    params: dict[str, object] = dataclasses.field(default_factory=dict)
+    schema: str | None = None
+    own_transaction: bool = False
+    done_check: str | None = None
+    done_params: dict[str, object] = dataclasses.field(default_factory=dict)
+    builds_index: str | None = None
+
+
+Plan = Sequence[Statement]

@@ -1,0 +1,1 @@
+"""Helpers users get too: database provisioning for tests, SQL capture."""
