@@ -50,6 +50,7 @@ else:
 INI = """\
 [alembic]
 script_location = %(here)s/migrations
+path_separator = os
 sqlalchemy.url = {url}
 
 [loggers]

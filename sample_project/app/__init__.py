@@ -1,0 +1,1 @@
+"""The sample shop application (models only: the demo plays its traffic)."""
