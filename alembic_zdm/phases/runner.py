@@ -211,11 +211,11 @@ def plan_upgrade(
     return plan
 
 
-def check_conflicts(ctx: MigrationContext, plan: Sequence[PlanStep]) -> None:
+def check_conflicts(
+    ctx: MigrationContext, revs: Sequence[RevisionPhases], plan: Sequence[PlanStep]
+) -> None:
     """Refuse a plan where an earlier revision's contract and a later one's expand collide."""
-    order: dict[str, int] = {}
-    for step in plan:
-        order.setdefault(step.rev.revision, len(order))
+    order = {rev.revision: i for i, rev in enumerate(revs)}
     contracts = [s for s in plan if s.phase is Phase.CONTRACT]
     expands = [s for s in plan if s.phase is Phase.EXPAND]
     if not contracts or not expands:
@@ -289,7 +289,7 @@ class UpgradeRun:
         done: set[tuple[str, Phase]],
     ) -> None:
         plan = plan_upgrade(revs, done, self.max_phase or Phase.CONTRACT)
-        check_conflicts(ctx, plan)
+        check_conflicts(ctx, revs, plan)
         executor = _Executor(ctx, self.settings, self.script, heads)
         if ctx.as_sql and not executor.heads.heads:
             ctx._version.create(ctx.connection)  # type: ignore[arg-type]  # as Alembic does for offline runs from base

@@ -204,3 +204,41 @@ def test_on_version_apply_fires_when_a_revision_completes(tmp_path: Path, sqlite
     command.upgrade(cfg, "head")
     applied = os.environ.pop("ZDM_APPLIED", "").strip(",").split(",")
     assert applied == ["r0", "items", "r1", "r2", "r3"]
+
+
+CONFLICT_A = """
+def expand():
+    op.add_column("items", sa.Column("legacy", sa.Integer, nullable=True))
+
+def contract():
+    op.drop_column("items", "legacy")
+"""
+
+CONFLICT_B = """
+def expand():
+    op.add_column("items", sa.Column("legacy", sa.Text, nullable=True))
+"""
+
+
+def test_contract_then_expand_of_same_column_is_refused(tmp_path: Path, sqlite_url: str) -> None:
+    from alembic_zdm.testing.project import make_project
+
+    from .conftest import ITEMS
+
+    cfg = make_project(tmp_path, sqlite_url, [("items", ITEMS), ("ca", CONFLICT_A)])
+    command.upgrade(cfg, "zdm-phase:1")
+    from alembic_zdm.testing.project import write_revision
+
+    write_revision(tmp_path, "cb", "ca", CONFLICT_B)
+    with pytest.raises(CommandError) as err:
+        command.upgrade(cfg, "head")
+    assert str(err.value) == (
+        "Revision ca's contract phase and revision cb's expand phase both change items.legacy, "
+        "and phase-major order would run the expand first: deploy them apart (upgrade to ca "
+        "first, then to the later revision)."
+    )
+    # nothing ran; deploying them apart works
+    assert state_rows(sqlite_url).get(("cb", "expand")) is None
+    command.upgrade(cfg, "ca")
+    command.upgrade(cfg, "head")
+    assert current_heads(sqlite_url) == ["cb"]
