@@ -1,0 +1,68 @@
+"""What differs per database in a backfill: batch timeouts, errors, estimates, offline SQL.
+
+Dispatched on ``dialect.name`` through :data:`_REGISTRY`; a dialect without an entry
+runs batches without per-batch timeouts and cannot render an offline backfill.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import UnsupportedDialectError
+from .spec import BackfillSpec
+
+
+@dataclasses.dataclass(frozen=True)
+class BackfillDialect:
+    """The per-database parts of the backfill engine."""
+
+    set_timeouts: Callable[[Any, int, int], None]
+    """``(connection, statement_timeout_ms, lock_timeout_ms)``: apply to the open transaction."""
+    is_retryable: Callable[[BaseException], bool]
+    """A batch error worth retrying (lock or statement timeout)."""
+    row_estimate: Callable[[Any, BackfillSpec], int | None]
+    """Cheap row-count estimate of the table (for the ETA), ``None`` if unknown."""
+    offline_script: Callable[[BackfillSpec, tuple[str, ...], int, Any], str] | None = None
+    """SQL that runs the whole batched backfill by itself (``--sql`` output)."""
+
+
+_REGISTRY: dict[str, BackfillDialect] = {}
+
+
+def register(names: tuple[str, ...], entry: BackfillDialect) -> None:
+    """Register *entry* for each dialect name; a second registration is an error."""
+    for name in names:
+        if name in _REGISTRY:
+            raise RuntimeError(f"backfill support for dialect {name!r} is registered twice")
+        _REGISTRY[name] = entry
+
+
+def _none_timeouts(connection: Any, statement_ms: int, lock_ms: int) -> None:
+    return None
+
+
+GENERIC = BackfillDialect(
+    set_timeouts=_none_timeouts,
+    is_retryable=lambda exc: False,
+    row_estimate=lambda connection, spec: None,
+)
+
+
+def for_dialect(dialect: Any) -> BackfillDialect:
+    """The entry for *dialect* (the generic one when it has none)."""
+    from . import postgresql  # noqa: F401  (registers itself)
+
+    return _REGISTRY.get(dialect.name, GENERIC)
+
+
+def offline_script(spec: BackfillSpec, key: tuple[str, ...], batch_size: int, dialect: Any) -> str:
+    """The ``--sql`` rendering of a batched backfill, or a clear error."""
+    render = for_dialect(dialect).offline_script
+    if render is None:
+        raise UnsupportedDialectError(
+            f"A batched backfill of {spec.qualified!r} cannot be rendered as offline SQL for "
+            f"{dialect.name!r}; run this migration online."
+        )
+    return render(spec, key, batch_size, dialect)

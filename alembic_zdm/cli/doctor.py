@@ -1,0 +1,36 @@
+"""``alembic-zdm doctor``: leftovers of failed or half-done migrations, with their fixes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ._common import make_config
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the subcommand."""
+    p = subparsers.add_parser(
+        "doctor",
+        help="find INVALID indexes, unvalidated constraints, orphan triggers, stuck phases",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the findings; exit 1 when there are any."""
+    from ..doctor import diagnose
+
+    findings = diagnose(make_config(args))
+    if args.format == "json":
+        print(json.dumps([f.as_dict() for f in findings], indent=2))
+        return 1 if findings else 0
+    if not findings:
+        print("No leftovers found: no INVALID index, unvalidated constraint, orphan trigger or stuck phase.")
+        return 0
+    for f in findings:
+        print(f"{f.kind}: {f.object}\n    {f.detail}\n    fix: {f.fix}")
+    print(f"\n{len(findings)} finding(s).")
+    return 1

@@ -1,0 +1,162 @@
+"""The interface every database module implements (see ``dialects/postgresql.py``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy.engine import Connection, Dialect
+
+from ..errors import UnsupportedDialectError, ZdmError
+from ..sql.quoting import Quoter
+from ..sql.statement import LockLevel, Statement
+
+
+@dataclasses.dataclass(frozen=True)
+class Blocker:
+    """A session that holds (or is queued for) a lock on a table."""
+
+    pid: int
+    state: str
+    seconds: float
+    query: str
+    mode: str
+    granted: bool
+    blocked_by: tuple[int, ...] = ()
+    """For a session still waiting: the pids it waits for (``pg_blocking_pids``)."""
+
+    def describe(self) -> str:
+        """``pid 4242 (idle in transaction for 8.1 s, holds AccessShareLock: "SELECT …")``."""
+        verb = "holds" if self.granted else "waits for"
+        state = self.state or "unknown state"
+        behind = ""
+        if not self.granted and self.blocked_by:
+            behind = " behind pid " + ", ".join(str(p) for p in self.blocked_by)
+        query = f': "{self.query}"' if self.query else ""
+        return (
+            f"pid {self.pid} ({state} for {self.seconds:.1f} s, {verb} {self.mode}{behind}{query})"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexInfo:
+    """An index found in the catalog."""
+
+    name: str
+    table: str
+    valid: bool
+    unique: bool
+    constraints: tuple[str, ...]
+    """Constraints that use the index (a primary key, unique or foreign key)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ConstraintInfo:
+    """A constraint found in the catalog (``type``: ``p``/``u``/``f``/``c``/``n``/``x``)."""
+
+    name: str
+    type: str
+    validated: bool
+
+
+class DialectSupport:
+    """Capabilities and executor hooks of one database; subclass per ``dialect.name``.
+
+    :param dialect: the SQLAlchemy dialect.
+    :param server_version: the server version, when known (``None`` offline).
+    """
+
+    name: ClassVar[str] = ""
+    min_version: ClassVar[tuple[int, ...]] = ()
+
+    def __init__(self, dialect: Dialect, server_version: tuple[int, ...] | None) -> None:
+        self.dialect = dialect
+        self.server_version = server_version
+        self.quoter = Quoter(dialect)
+
+    @property
+    def version_text(self) -> str:
+        """The server version as ``"15.4"`` (``"unknown"`` offline)."""
+        if self.server_version is None:
+            return "unknown"
+        return ".".join(str(p) for p in self.server_version)
+
+    def require_supported_version(self) -> None:
+        """Refuse a server older than :attr:`min_version`."""
+        if self.server_version is not None and self.server_version < self.min_version:
+            need = ".".join(str(p) for p in self.min_version)
+            raise UnsupportedDialectError(
+                f"{self.name} {self.version_text} is too old for alembic-zdm's safe "
+                f"operations; they need {self.name} {need} or newer."
+            )
+
+    # ---- timeouts and errors (used by the executor)
+
+    def timeout_statements(
+        self, lock_timeout_ms: int | None, statement_timeout_ms: int | None, *, local: bool
+    ) -> list[str]:
+        """SQL that sets the timeouts (``None``: leave that one as it is)."""
+        raise NotImplementedError
+
+    def reset_statements(self, names: Sequence[str], *, local: bool) -> list[str]:
+        """SQL that puts the named timeouts back to the session's values (offline scripts)."""
+        raise NotImplementedError
+
+    def read_timeouts(self, connection: Connection) -> dict[str, str]:
+        """The current values of the timeouts the executor sets."""
+        raise NotImplementedError
+
+    def restore_timeouts(
+        self, connection: Connection, saved: dict[str, str], *, local: bool
+    ) -> None:
+        """Put back values returned by :meth:`read_timeouts`."""
+        raise NotImplementedError
+
+    def is_lock_timeout(self, error: BaseException) -> bool:
+        """True for an error that a retry may cure (lock timeout, deadlock)."""
+        raise NotImplementedError
+
+    def translate_error(self, error: BaseException, statement: Statement) -> ZdmError | None:
+        """A user-facing error for a database error the user can fix, else ``None``."""
+        return None
+
+    def check_connection(self, connection: Connection) -> None:
+        """Warn (once) about connection setups that defeat the lock policy (poolers)."""
+
+    # ---- catalog (online only)
+
+    def lock_holders(
+        self, connection: Connection, table: str, schema: str | None, lock: LockLevel
+    ) -> list[Blocker]:
+        """Other sessions holding or awaiting a lock on *table* that conflicts with *lock*."""
+        raise NotImplementedError
+
+    def table_exists(self, connection: Connection, table: str, schema: str | None) -> bool:
+        """True when *table* exists."""
+        raise NotImplementedError
+
+    def column_names(self, connection: Connection, table: str, schema: str | None) -> list[str]:
+        """The columns of *table*, in order (empty when the table does not exist)."""
+        raise NotImplementedError
+
+    def index_info(self, connection: Connection, name: str, schema: str | None) -> IndexInfo | None:
+        """The index named *name*, or ``None``."""
+        raise NotImplementedError
+
+    def constraint_info(
+        self, connection: Connection, table: str, name: str, schema: str | None
+    ) -> ConstraintInfo | None:
+        """The constraint *name* of *table*, or ``None``."""
+        raise NotImplementedError
+
+    def drop_invalid_index(self, index: str, schema: str | None) -> Statement | None:
+        """The statement that removes a failed concurrent build of *index* (``None``: n/a)."""
+        return None
+
+    @staticmethod
+    def fetch(connection: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
+        """Run a catalog query with bound *params*; return its rows."""
+        from sqlalchemy import text
+
+        return list(connection.execute(text(sql), params))

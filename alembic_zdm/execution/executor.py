@@ -1,0 +1,403 @@
+"""The one executor: runs a plan online, or renders it for ``--sql`` (STYLE habit 4).
+
+Transactions, online:
+
+* A statement with ``autocommit`` (``CONCURRENTLY``) or ``own_transaction``
+  (``VALIDATE``) runs inside Alembic's ``autocommit_block()``: the work before it is
+  committed, consecutive such statements share one block. An ``own_transaction``
+  statement gets ``BEGIN`` … ``COMMIT`` of its own inside the block.
+* Any other statement runs in the transaction already open, inside a ``SAVEPOINT``
+  per try, so a lock timeout rolls back only that try and the outer transaction
+  survives; with no transaction open it gets one of its own.
+
+Timeouts are ``SET LOCAL`` inside the statement's transaction (or savepoint), which
+also works behind PgBouncer in transaction mode; afterwards the previous values are
+put back. An ``autocommit`` statement has no transaction, so it uses a session
+``SET`` and restores the previous values right after. A try that ends in a lock
+timeout (or deadlock) is retried with back-off; the final error names the sessions
+that held the table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from ..config import ZdmSettings, settings_for_context
+from ..dialects import Blocker, DialectSupport, dialect_support
+from ..errors import LockNotAcquiredError, ZdmError
+from ..sql.statement import Plan, Statement
+from .policy import TimeoutPolicy, backoff_ms, policy_for
+
+log = logging.getLogger("alembic.zdm.execution")
+
+Target = Operations | MigrationContext
+
+
+def migration_context(target: Target) -> MigrationContext:
+    """The ``MigrationContext`` of *target* (an ``Operations`` or a context)."""
+    if isinstance(target, Operations):
+        return target.get_context()
+    return target
+
+
+def execute_plan(
+    target: Target,
+    plan: Plan,
+    *,
+    settings: ZdmSettings | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> None:
+    """Run every statement of *plan* in order, under the lock policy of its class.
+
+    :param target: the ``op`` proxy's ``Operations`` (or the ``MigrationContext``).
+    :param plan: the statements; see :class:`~alembic_zdm.sql.statement.Statement`.
+    :param settings: effective settings (default: :func:`settings_for_context`).
+    :param sleep: called with seconds between retries (tests pass a fake).
+    :param rng: the source of back-off jitter.
+    :raises LockNotAcquiredError: a statement's lock could not be taken in any try.
+    :raises ZdmError: a database error the user can fix (translated by the dialect).
+    """
+    ctx = migration_context(target)
+    settings = settings or settings_for_context(ctx)
+    support = dialect_support(ctx.dialect)
+    if ctx.as_sql:
+        _Offline(ctx, support, settings).run_plan(plan)
+    else:
+        _Online(ctx, support, settings, sleep, rng).run_plan(plan)
+
+
+def execute_statement(
+    target: Target, statement: Statement, *, settings: ZdmSettings | None = None
+) -> list[Any]:
+    """Run one statement like :func:`execute_plan` and return its rows (``[]`` offline)."""
+    ctx = migration_context(target)
+    settings = settings or settings_for_context(ctx)
+    support = dialect_support(ctx.dialect)
+    if ctx.as_sql:
+        _Offline(ctx, support, settings).run_plan([statement])
+        return []
+    return _Online(ctx, support, settings, time.sleep, None).run_plan([statement])
+
+
+def _isolated(statement: Statement) -> bool:
+    return statement.autocommit or statement.own_transaction
+
+
+def _groups(plan: Plan) -> Iterator[tuple[bool, list[Statement]]]:
+    """Consecutive statements split by whether they run outside the open transaction."""
+    group: list[Statement] = []
+    for statement in plan:
+        if group and _isolated(group[0]) != _isolated(statement):
+            yield _isolated(group[0]), group
+            group = []
+        group.append(statement)
+    if group:
+        yield _isolated(group[0]), group
+
+
+def _render(statement: Statement, ctx: MigrationContext) -> str:
+    if not statement.params:
+        return statement.sql
+    clause = text(statement.sql).bindparams(**statement.params)
+    return str(clause.compile(dialect=ctx.dialect, compile_kwargs={"literal_binds": True}))
+
+
+class _Offline:
+    """Writes the plan to Alembic's output buffer, with its timeouts and COMMIT/BEGIN."""
+
+    def __init__(self, ctx: MigrationContext, support: DialectSupport, settings: ZdmSettings):
+        self.ctx = ctx
+        self.support = support
+        self.settings = settings
+        self.current: dict[str, int | None] = {}
+
+    def emit(self, sql: str) -> None:
+        self.ctx.impl.static_output(sql + self.ctx.impl.command_terminator)
+
+    def run_plan(self, plan: Plan) -> list[Any]:
+        for isolated, group in _groups(plan):
+            if not isolated:
+                for statement in group:
+                    self._in_transaction(statement)
+                continue
+            self._reset_local()
+            with self.ctx.autocommit_block():
+                for statement in group:
+                    self._outside(statement)
+        self._reset_local()
+        return []
+
+    def _in_transaction(self, statement: Statement) -> None:
+        policy = policy_for(self.settings, statement.timeout_class)
+        for name, value in (
+            ("lock_timeout", policy.lock_timeout_ms),
+            ("statement_timeout", policy.statement_timeout_ms),
+        ):
+            if value is None or self.current.get(name) == value:
+                continue
+            lock = value if name == "lock_timeout" else None
+            stmt = value if name == "statement_timeout" else None
+            for sql in self.support.timeout_statements(lock, stmt, local=True):
+                self.emit(sql)
+            self.current[name] = value
+        self.emit(_render(statement, self.ctx))
+
+    def _reset_local(self) -> None:
+        if self.current:
+            for sql in self.support.reset_statements(sorted(self.current), local=True):
+                self.emit(sql)
+        self.current = {}
+
+    def _outside(self, statement: Statement) -> None:
+        policy = policy_for(self.settings, statement.timeout_class)
+        timeouts = self.support.timeout_statements(
+            policy.lock_timeout_ms, policy.statement_timeout_ms, local=not statement.autocommit
+        )
+        if statement.autocommit:
+            names = _set_names(policy)
+            for sql in timeouts:
+                self.emit(sql)
+            self.emit(_render(statement, self.ctx))
+            for sql in self.support.reset_statements(names, local=False):
+                self.emit(sql)
+            return
+        self.emit("BEGIN")
+        for sql in timeouts:
+            self.emit(sql)
+        self.emit(_render(statement, self.ctx))
+        self.emit("COMMIT")
+
+
+def _set_names(policy: TimeoutPolicy) -> list[str]:
+    names = []
+    if policy.lock_timeout_ms is not None:
+        names.append("lock_timeout")
+    if policy.statement_timeout_ms is not None:
+        names.append("statement_timeout")
+    return names
+
+
+class _Online:
+    """Runs the plan on the context's connection."""
+
+    def __init__(
+        self,
+        ctx: MigrationContext,
+        support: DialectSupport,
+        settings: ZdmSettings,
+        sleep: Callable[[float], None],
+        rng: random.Random | None,
+    ) -> None:
+        self.ctx = ctx
+        self.support = support
+        self.settings = settings
+        self.sleep = sleep
+        self.rng = rng
+
+    @property
+    def conn(self) -> Connection:
+        conn = self.ctx.connection
+        assert conn is not None
+        return conn
+
+    def run_plan(self, plan: Plan) -> list[Any]:
+        self.support.require_supported_version()
+        if not getattr(self.ctx, "_zdm_connection_checked", False):
+            self.ctx._zdm_connection_checked = True  # type: ignore[attr-defined]
+            self.support.check_connection(self.conn)
+        rows: list[Any] = []
+        for isolated, group in _groups(plan):
+            with self._block(group) if isolated else contextlib.nullcontext():
+                for statement in group:
+                    rows = self.run(statement)
+        return rows
+
+    @contextlib.contextmanager
+    def _block(self, group: Sequence[Statement]) -> Iterator[None]:
+        """Alembic's ``autocommit_block()``, made safe for an auto-begun transaction."""
+        if getattr(self.ctx, "_in_external_transaction", False):
+            if any(s.autocommit for s in group):
+                raise ZdmError(
+                    f"{group[0].description or group[0].sql} must run outside a transaction, "
+                    "but the connection was handed to Alembic inside one; configure the "
+                    "migration context with a connection that is not in a transaction."
+                )
+            yield
+            return
+        if self.ctx._transaction is None and self.conn.in_transaction():
+            self.conn.commit()
+        with self.ctx.autocommit_block():
+            yield
+
+    def run(self, statement: Statement) -> list[Any]:
+        """Run *statement* with its retries; return its rows."""
+        conn = self.conn
+        if statement.done_check and self.support.fetch(
+            conn, statement.done_check, statement.done_params
+        ):
+            log.info("Skipping (already done): %s", statement.description or statement.sql)
+            return []
+        if statement.builds_index:
+            self._drop_invalid(statement)
+        policy = policy_for(self.settings, statement.timeout_class)
+        if statement.lock.blocks_writes and statement.table:
+            self._report_long_holders(statement, policy)
+        started = time.monotonic()
+        blockers: list[Blocker] = []
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                return self._try(statement, policy)
+            except Exception as exc:
+                if statement.builds_index:
+                    self._drop_invalid(statement)
+                if not self.support.is_lock_timeout(exc):
+                    translated = self.support.translate_error(exc, statement)
+                    if translated is None:
+                        raise
+                    raise translated from exc
+                blockers = self._holders(statement) or blockers
+                if attempt == policy.attempts:
+                    raise _lock_error(statement, policy, attempt, started, blockers) from exc
+                delay = backoff_ms(attempt, self.settings, self.rng)
+                log.info(
+                    "Lock timeout on %s (try %d of %d); retrying in %.0f ms",
+                    statement.table or statement.sql,
+                    attempt,
+                    policy.attempts,
+                    delay,
+                )
+                self.sleep(delay / 1000)
+        raise AssertionError("unreachable")
+
+    def _try(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
+        conn = self.conn
+        autocommit_conn = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        if statement.autocommit or (autocommit_conn and not policy.sets_anything):
+            return self._session_scoped(statement, policy)
+        if autocommit_conn:
+            return self._explicit_transaction(statement, policy)
+        if conn.in_transaction():
+            return self._savepoint(statement, policy)
+        with conn.begin():
+            self._set_local(policy)
+            return _execute(conn, statement)
+
+    def _set_local(self, policy: TimeoutPolicy) -> None:
+        for sql in self.support.timeout_statements(
+            policy.lock_timeout_ms, policy.statement_timeout_ms, local=True
+        ):
+            _execute_sql(self.conn, sql)
+
+    def _savepoint(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
+        conn = self.conn
+        saved = self.support.read_timeouts(conn) if policy.sets_anything else None
+        savepoint = conn.begin_nested()
+        try:
+            self._set_local(policy)
+            rows = _execute(conn, statement)
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+        if saved is not None:
+            self.support.restore_timeouts(conn, saved, local=True)
+        return rows
+
+    def _explicit_transaction(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
+        conn = self.conn
+        _execute_sql(conn, "BEGIN")
+        try:
+            self._set_local(policy)
+            rows = _execute(conn, statement)
+        except BaseException:
+            _execute_sql(conn, "ROLLBACK")
+            raise
+        _execute_sql(conn, "COMMIT")
+        return rows
+
+    def _session_scoped(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
+        conn = self.conn
+        if not policy.sets_anything:
+            return _execute(conn, statement)
+        saved = self.support.read_timeouts(conn)
+        try:
+            for sql in self.support.timeout_statements(
+                policy.lock_timeout_ms, policy.statement_timeout_ms, local=False
+            ):
+                _execute_sql(conn, sql)
+            return _execute(conn, statement)
+        finally:
+            self.support.restore_timeouts(conn, saved, local=False)
+
+    def _drop_invalid(self, statement: Statement) -> None:
+        """Drop an INVALID index left by a failed concurrent build of *statement*'s index."""
+        assert statement.builds_index is not None
+        info = self.support.index_info(self.conn, statement.builds_index, statement.schema)
+        drop = self.support.drop_invalid_index(statement.builds_index, statement.schema)
+        if info is None or info.valid or drop is None:
+            return
+        log.warning("Dropping the INVALID index %r left by a failed build", info.name)
+        self.run(drop)
+
+    def _holders(self, statement: Statement) -> list[Blocker]:
+        if not statement.table:
+            return []
+        return self.support.lock_holders(
+            self.conn, statement.table, statement.schema, statement.lock
+        )
+
+    def _report_long_holders(self, statement: Statement, policy: TimeoutPolicy) -> None:
+        limit = (policy.lock_timeout_ms or 0) / 1000
+        long_ones = [b for b in self._holders(statement) if b.granted and b.seconds > limit]
+        if long_ones:
+            log.warning(
+                "Before locking %s: %s; the statement may have to wait and retry.",
+                statement.table,
+                "; ".join(b.describe() for b in long_ones),
+            )
+
+
+def _execute_sql(conn: Connection, sql: str) -> None:
+    conn.exec_driver_sql(sql, execution_options={"no_parameters": True})
+
+
+def _execute(conn: Connection, statement: Statement) -> list[Any]:
+    if statement.params:
+        result = conn.execute(text(statement.sql), statement.params)
+    else:
+        result = conn.exec_driver_sql(statement.sql, execution_options={"no_parameters": True})
+    return list(result) if result.returns_rows else []
+
+
+def _lock_error(
+    statement: Statement,
+    policy: TimeoutPolicy,
+    attempts: int,
+    started: float,
+    blockers: Sequence[Blocker],
+) -> LockNotAcquiredError:
+    table = f"{statement.schema}.{statement.table}" if statement.schema else statement.table
+    what = statement.description or statement.sql
+    elapsed = time.monotonic() - started
+    if blockers:
+        who = "blocking sessions: " + "; ".join(b.describe() for b in blockers[:5])
+    else:
+        who = "no blocking session was left when looked up"
+    return LockNotAcquiredError(
+        f"Could not lock table {table!r} for {what!r} after {attempts} attempts over "
+        f"{elapsed:.1f} s (lock timeout {policy.lock_timeout_ms} ms each) — {who}; "
+        "end or wait for those sessions, or raise retries / lock_timeout_ms, then run "
+        "the migration again.",
+        blockers=[b.describe() for b in blockers],
+    )

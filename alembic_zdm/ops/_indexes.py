@@ -1,0 +1,123 @@
+"""Carry a column's indexes over to its replacement (rename, type change).
+
+Plain indexes on the column (one or more columns, unique or not, any access method,
+INCLUDE columns) are rebuilt ``CONCURRENTLY`` on the replacement column under a
+``zdm_new_<index>`` name; when the old column is dropped, the copies take the
+original names. Expression and partial indexes cannot be rewritten safely and are
+refused up front with the index named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import SchemaObjectError
+from ..sql import postgresql as pg
+from ..sql.quoting import Quoter
+from ..sql.statement import LockLevel, Statement, TimeoutClass
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexCopy:
+    """An index on the column, as needed to rebuild it elsewhere."""
+
+    name: str
+    columns: tuple[str, ...]
+    unique: bool
+    using: str | None
+    include: tuple[str, ...]
+
+
+def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> list[IndexCopy]:
+    """The plain indexes on *column* (``[]`` offline); refuses what cannot be rebuilt."""
+    if ctx.offline:
+        return []
+    from sqlalchemy import inspect
+
+    found = []
+    for index in inspect(ctx.connection).get_indexes(table, schema=schema):
+        cols = index.get("column_names") or []
+        options = index.get("dialect_options") or {}
+        if column not in cols and not (None in cols or options.get("postgresql_where")):
+            continue
+        if None in cols or options.get("postgresql_where"):
+            raise SchemaObjectError(
+                f"Index {index['name']!r} on {table!r} is an expression or partial index, which "
+                f"cannot be carried over automatically; drop it before this migration and "
+                f"recreate it afterwards with op.add_index_concurrently."
+            )
+        found.append(
+            IndexCopy(
+                index["name"],
+                tuple(cols),
+                bool(index.get("unique")),
+                options.get("postgresql_using"),
+                tuple(index.get("include_columns") or ()),
+            )
+        )
+    return found
+
+
+def build_copies(
+    ctx: Any,
+    table: str,
+    indexes: list[IndexCopy],
+    source: str,
+    target: str,
+    name_of: Callable[[str, str], str],
+    schema: str | None,
+) -> list[Statement]:
+    """``CREATE INDEX CONCURRENTLY`` of each index with *source* replaced by *target*."""
+    q = Quoter(ctx.dialect)
+    plan = []
+    for index in indexes:
+        name = name_of(index.name, ctx.dialect.name)
+        cols = [target if c == source else c for c in index.columns]
+        using = index.using if index.using and index.using != "btree" else None
+        sql = pg.create_index(
+            q, name, table, cols, schema=schema, unique=index.unique, using=using,
+            include=index.include, concurrently=True,
+        )  # fmt: skip
+        plan.append(
+            Statement(
+                sql,
+                lock=LockLevel.SHARE_UPDATE_EXCLUSIVE,
+                timeout_class=TimeoutClass.CONCURRENT,
+                autocommit=True,
+                table=table,
+                schema=schema,
+                scans=True,
+                builds_index=name,
+                description=f"copy index {index.name} onto {table}.{target}",
+            )  # fmt: skip
+        )
+    return plan
+
+
+def drop_copies(
+    ctx: Any, indexes: list[IndexCopy], name_of: Callable[[str, str], str], schema: str | None
+) -> list[Statement]:
+    """``DROP INDEX CONCURRENTLY IF EXISTS`` of each copy."""
+    q = Quoter(ctx.dialect)
+    return [
+        Statement(
+            pg.drop_index(q, name_of(i.name, ctx.dialect.name), schema=schema, concurrently=True),
+            lock=LockLevel.SHARE_UPDATE_EXCLUSIVE,
+            timeout_class=TimeoutClass.CONCURRENT,
+            autocommit=True,
+            description=f"drop the copy of index {i.name}",
+        )  # fmt: skip
+        for i in indexes
+    ]
+
+
+def rename_index(ctx: Any, table: str, old: str, new: str, schema: str | None) -> Statement:
+    """``ALTER INDEX old RENAME TO new`` (brief ACCESS EXCLUSIVE on the index)."""
+    q = Quoter(ctx.dialect)
+    return Statement(
+        f"ALTER INDEX {q.table(old, schema)} RENAME TO {q.name(new)}",
+        lock=LockLevel.ACCESS_EXCLUSIVE, timeout_class=TimeoutClass.DDL, table=table,
+        schema=schema, description=f"rename index {old} to {new}",
+    )  # fmt: skip

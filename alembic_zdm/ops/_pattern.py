@@ -1,0 +1,270 @@
+"""Shared steps of the pattern ops: schema checks, column DDL plans, backfill, dual-write.
+
+Column DDL is compiled from Alembic's own DDL elements (``alembic.ddl.base``), so
+names are quoted and types rendered by the dialect exactly as ``op.add_column``
+would. Every table-locking statement is annotated for the executor (short lock
+timeout, retries); ``VALIDATE CONSTRAINT`` gets the long "concurrent" class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..backfill import (
+    BackfillOptions,
+    BackfillSpec,
+    reset_checkpoint,
+    run_backfill,
+    verify_backfill,
+)
+from ..backfill.dialects import offline_script
+from ..backfill.sql import mismatches, render
+from ..config import ZdmSettings, settings_for_context
+from ..dual_write import DualWriteSpec, disable_plan, enable_plan
+from ..errors import SchemaObjectError
+from ..phases.context import current_phase_run
+from ..sql.statement import LockLevel, Statement, TimeoutClass
+
+
+class Ctx:
+    """What a pattern op needs from the running migration."""
+
+    def __init__(self, operations: Any, **overrides: Any) -> None:
+        self.operations = operations
+        self.mc = operations.get_context()
+        self.dialect = self.mc.dialect
+        base: ZdmSettings = settings_for_context(self.mc)
+        self.settings = base.with_overrides(**overrides)
+        self.offline = bool(self.mc.as_sql)
+
+    @property
+    def connection(self) -> Any:
+        return self.mc.connection
+
+    def run(self, plan: list[Statement]) -> None:
+        """Execute *plan* (or write it out offline)."""
+        from ..execution.executor import execute_plan
+
+        execute_plan(self.operations, plan, settings=self.settings)
+
+    def compile(self, element: Any) -> str:
+        return str(element.compile(dialect=self.dialect))
+
+    # ---- schema checks (online only: offline there is no catalog to read)
+
+    def columns(self, table: str, schema: str | None) -> dict[str, dict[str, Any]] | None:
+        """The table's columns by name, ``None`` offline; an unknown table is an error."""
+        if self.offline:
+            return None
+        from sqlalchemy import inspect
+
+        insp = inspect(self.connection)
+        if not insp.has_table(table, schema=schema):
+            raise SchemaObjectError(
+                f"Table {table!r} does not exist; check the table name in the migration."
+            )
+        return {c["name"]: c for c in insp.get_columns(table, schema=schema)}
+
+    def column(self, table: str, name: str, schema: str | None) -> dict[str, Any] | None:
+        """The column's catalog entry (``None`` offline); an unknown column is an error."""
+        cols = self.columns(table, schema)
+        if cols is None:
+            return None
+        if name not in cols:
+            raise SchemaObjectError(
+                f"Column {name!r} does not exist on table {table!r}; existing columns: "
+                f"{', '.join(sorted(cols))}."
+            )
+        return cols[name]
+
+    def absent(self, table: str, name: str, schema: str | None, why: str) -> None:
+        """Raise when *name* already exists on *table* (*why*: what the op wanted to do)."""
+        cols = self.columns(table, schema)
+        if cols is not None and name in cols:
+            raise SchemaObjectError(
+                f"Cannot {why}: column {name!r} already exists on table {table!r}; pick another "
+                f"name or drop that column first."
+            )
+
+    def not_in_primary_key(self, table: str, column: str, schema: str | None, what: str) -> None:
+        """Refuse to *what* a primary-key column (not supported by these patterns yet)."""
+        if self.offline:
+            return
+        from sqlalchemy import inspect
+
+        pk = inspect(self.connection).get_pk_constraint(table, schema=schema)
+        if column in (pk.get("constrained_columns") or []):
+            raise SchemaObjectError(
+                f"Cannot {what} {table}.{column}: it is part of the primary key, which this "
+                f"pattern does not handle yet; use a dedicated primary-key migration."
+            )
+
+    def type_of(self, table: str, column: str, schema: str | None, given: Any, op: str) -> Any:
+        """The column's type: *given* (``existing_type=``) or read from the catalog."""
+        if given is not None:
+            return given
+        info = self.column(table, column, schema)
+        if info is None:
+            raise SchemaObjectError(
+                f"{op} on {table}.{column} needs existing_type=… to render offline SQL "
+                f"(there is no database to read the column type from)."
+            )
+        return info["type"]
+
+    # ---- column DDL
+
+    def ddl(
+        self, element: Any, table: str, description: str, schema: str | None = None
+    ) -> Statement:
+        """An ACCESS EXCLUSIVE, short-lock-timeout statement from an Alembic DDL element."""
+        return Statement(
+            self.compile(element),
+            lock=LockLevel.ACCESS_EXCLUSIVE,
+            timeout_class=TimeoutClass.DDL,
+            table=table,
+            schema=schema,
+            description=description,
+        )
+
+    def add_column(self, table: str, column: Any, schema: str | None) -> Statement:
+        from alembic.ddl.base import AddColumn
+
+        return self.ddl(
+            AddColumn(table, column, schema=schema), table, f"add column {table}.{column.name}"
+        )
+
+    def drop_column(self, table: str, name: str, schema: str | None) -> Statement:
+        from alembic.ddl.base import DropColumn
+        from sqlalchemy import Column, Integer
+
+        return self.ddl(
+            DropColumn(table, Column(name, Integer), schema=schema),
+            table,
+            f"drop column {table}.{name}",
+        )
+
+    def rename(self, table: str, old: str, new: str, schema: str | None) -> Statement:
+        from alembic.ddl.base import ColumnName
+
+        return self.ddl(
+            ColumnName(table, old, new, schema=schema), table, f"rename {table}.{old} to {new}"
+        )
+
+    def set_default(
+        self, table: str, column: str, default: str | None, schema: str | None
+    ) -> Statement:
+        from alembic.ddl.base import ColumnDefault
+        from sqlalchemy import text
+
+        value = text(default) if default is not None else None
+        return self.ddl(
+            ColumnDefault(table, column, value, schema=schema),
+            table,
+            f"default of {table}.{column}",
+        )
+
+    def nullable(self, table: str, column: str, nullable: bool, schema: str | None) -> Statement:
+        from alembic.ddl.base import ColumnNullable
+
+        what = "drop NOT NULL" if nullable else "set NOT NULL"
+        return self.ddl(
+            ColumnNullable(table, column, nullable, schema=schema),
+            table,
+            f"{what} on {table}.{column}",
+        )
+
+    def not_null_safe(self, table: str, column: str, schema: str | None) -> list[Statement]:
+        """CHECK (col IS NOT NULL) NOT VALID → VALIDATE → SET NOT NULL → drop the CHECK."""
+        from ._not_null import not_null_plan
+
+        return not_null_plan(self, table, column, schema)
+
+    # ---- data
+
+    def checkpoints(self) -> Any:
+        run = current_phase_run()
+        return run.checkpoints if run is not None else None
+
+    def backfill(
+        self, spec: BackfillSpec, batch_size: int | None = None, key: tuple[str, ...] | None = None
+    ) -> None:
+        """Run (or render) the batched backfill of *spec* outside the migration transaction."""
+        options = BackfillOptions.from_settings(self.settings, batch_size)
+        with self.mc.autocommit_block():
+            if self.offline:
+                self.mc.impl.static_output(
+                    offline_script(
+                        spec, spec.key or key or ("id",), options.batch_size, self.dialect
+                    )
+                    + ";"
+                )
+                return
+            run_backfill(self.connection, spec, options, self.checkpoints())
+
+    def forget_backfill(self, spec: BackfillSpec) -> None:
+        """Undo of a backfill: nothing to revert in the data, but forget its checkpoint."""
+        store = self.checkpoints()
+        if store is not None and not self.offline:
+            reset_checkpoint(self.connection, spec, store)
+
+    def verify(self, spec: BackfillSpec, key: tuple[str, ...] | None = None) -> None:
+        """Check *spec*'s columns hold their expressions everywhere (offline: a ``DO`` check)."""
+        if not self.offline:
+            verify_backfill(self.connection, spec)
+            return
+        from ..sql.postgresql import DATA_ERRCODE, raise_if_rows
+        from ..sql.quoting import Quoter
+
+        count, _ = mismatches(spec, spec.key or key or ("id",), 1)
+        query = render(count.with_only_columns(_one()), self.dialect, literal=True)
+        message = f"backfill of {spec.table} ({', '.join(spec.columns)}) is incomplete"
+        self.run(
+            [
+                Statement(
+                    raise_if_rows(Quoter(self.dialect), query, message, DATA_ERRCODE),
+                    timeout_class=TimeoutClass.NONE,
+                )
+            ]
+        )
+
+    def dual_write(self, spec: DualWriteSpec, on: bool) -> None:
+        """Install (*on*) or remove the dual-write trigger of *spec*."""
+        self.run(enable_plan(spec, self.dialect) if on else disable_plan(spec, self.dialect))
+
+
+def _one() -> Any:
+    from sqlalchemy import literal_column
+
+    return literal_column("1")
+
+
+def copy_spec(
+    table: str, target: str, source_expr: str, schema: str | None, where: str | None = None
+) -> BackfillSpec:
+    """``target = (source_expr)`` as a backfill."""
+    return BackfillSpec(table, {target: source_expr}, where=where, schema=schema)
+
+
+def quoted(ctx: Ctx, name: str) -> str:
+    """*name* quoted for use inside a user-style expression (``"order"``)."""
+    return str(ctx.dialect.identifier_preparer.quote(name))
+
+
+def expressions(mapping: Mapping[str, str]) -> dict[str, str]:
+    """A plain dict copy (op arguments stay immutable)."""
+    return dict(mapping)
+
+
+def models_check(ctx: Ctx, table: str, column: str | None, schema: str | None, action: str) -> None:
+    """DESIGN §9: refuse to drop what the configured models still map."""
+    from ..models_check import check_models
+
+    check_models(ctx.settings, table, column, schema, action)
+
+
+def literal_expr(sql: str) -> Any:
+    """A user or generated SQL expression as a Core element (passed through as is)."""
+    from sqlalchemy import literal_column
+
+    return literal_column(sql)

@@ -1,0 +1,95 @@
+"""Swap a column for its replacement in one short transaction (type change and its undo)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import naming
+from ._indexes import IndexCopy, build_copies, column_indexes, rename_index
+
+
+class Swap:
+    """``column`` ← ``replacement``; the current ``column`` is renamed to ``retired``.
+
+    Before the swap: when ``column`` is NOT NULL, the replacement becomes NOT NULL
+    too (``set_not_null_safe``'s sequence; the sync trigger fills it on every write). In the swap (one transaction, short lock timeout, retried):
+    drop the sync trigger, rename both columns, move the default and NOT NULL, drop
+    the retired column (or keep it, with a new sync trigger, when undoing), and give
+    index copies the original names.
+    """
+
+    def __init__(
+        self, ctx: Any, table: str, column: str, replacement: str, schema: str | None
+    ) -> None:
+        self.ctx = ctx
+        self.table = table
+        self.column = column
+        self.replacement = replacement
+        self.schema = schema
+        self.info = ctx.column(table, column, schema)
+        ctx.column(table, replacement, schema)
+        self.indexes: list[IndexCopy] = column_indexes(ctx, table, column, schema)
+        self.copy_name: Callable[[str, str], str] = naming.shadow_index
+
+    def copy_indexes(self, name_of: Callable[[str, str], str]) -> None:
+        """Build copies of the column's indexes on the replacement (named by *name_of*)."""
+        self.copy_name = name_of
+        self.ctx.run(
+            build_copies(
+                self.ctx,
+                self.table,
+                self.indexes,
+                self.column,
+                self.replacement,
+                name_of,
+                self.schema,
+            )
+        )
+
+    def run(
+        self, retired: str, drop_retired: bool, old_trigger: Any, new_trigger: Any = None
+    ) -> None:
+        """Prove NOT NULL, then swap in one transaction."""
+        from ..sql.quoting import Quoter
+        from ..sql.statement import LockLevel, Statement, TimeoutClass
+
+        ctx, t, s = self.ctx, self.table, self.schema
+        not_null = self.info is not None and not self.info["nullable"]
+        default = self.info.get("default") if self.info is not None else None
+        if not_null:
+            ctx.run(ctx.not_null_safe(t, self.replacement, s))
+        from ..dual_write import disable_plan, enable_plan
+
+        plan = [*disable_plan(old_trigger, ctx.dialect)]
+        plan += [
+            ctx.rename(t, self.column, retired, s),
+            ctx.rename(t, self.replacement, self.column, s),
+        ]
+        if default is not None:
+            plan += [
+                ctx.set_default(t, retired, None, s),
+                ctx.set_default(t, self.column, default, s),
+            ]
+        if not_null and not drop_retired:
+            plan.append(ctx.nullable(t, retired, True, s))
+        dialect = ctx.dialect.name
+        if drop_retired:
+            plan.append(ctx.drop_column(t, retired, s))
+        else:
+            plan += [
+                rename_index(ctx, t, i.name, naming.shadow_index(i.name, dialect), s)
+                for i in self.indexes
+            ]
+        plan += [
+            rename_index(ctx, t, self.copy_name(i.name, dialect), i.name, s) for i in self.indexes
+        ]
+        if new_trigger is not None:
+            plan += enable_plan(new_trigger, ctx.dialect)
+        q = Quoter(ctx.dialect)
+        lock = Statement(
+            f"LOCK TABLE {q.table(t, s)} IN ACCESS EXCLUSIVE MODE",
+            lock=LockLevel.ACCESS_EXCLUSIVE, timeout_class=TimeoutClass.DDL, table=t, schema=s,
+            description=f"lock {t} for the column swap",
+        )  # fmt: skip
+        ctx.run([lock, *plan])

@@ -1,0 +1,225 @@
+"""``op.safe_change_column_type`` (pattern op): a converted shadow column, then a swap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.operations import Operations
+
+from .. import naming
+from ._steps import PatternSteps
+from .base import run_pattern
+
+
+@Operations.register_operation("safe_change_column_type")
+class SafeChangeColumnTypeOp(PatternSteps):
+    """Change a column's type without rewriting the table under an exclusive lock (data)."""
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        new_type: Any,
+        using: str | None = None,
+        existing_type: Any = None,
+        backward_using: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.column_name = column_name
+        self.new_type = new_type
+        self.using = using
+        self.existing_type = existing_type
+        self.backward_using = backward_using
+        self.schema = schema
+
+    @classmethod
+    def safe_change_column_type(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        new_type: Any,
+        *,
+        using: str | None = None,
+        existing_type: Any = None,
+        backward_using: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Change *column_name* to *new_type* with a shadow column and a swap.
+
+        * expand: ``ADD COLUMN zdm_new_<col> <new_type>`` and a trigger that keeps it
+          equal to ``using`` (default ``CAST(col AS new_type)``) on every write;
+        * migrate: batched backfill of the shadow, a check, ``CREATE INDEX
+          CONCURRENTLY`` copies of the column's indexes on the shadow;
+        * contract: NOT NULL proved by a validated CHECK, then one short transaction:
+          drop the trigger, rename ``col`` → ``zdm_old_<col>``, the shadow → ``col``,
+          move the default and NOT NULL, drop ``zdm_old_<col>``, give the index copies
+          their original names.
+
+        The application only ever sees ``col``: with its old type until the contract
+        swap, with the new type after it, so deploy code that works with both (e.g.
+        ``int`` → ``bigint``). The shadow column is internal; no app writes it.
+
+        :param using: SQL expression over the row giving the new value (``"price::numeric"``).
+        :param existing_type: the old type; needed to undo the contract phase (and offline).
+        :param backward_using: expression back to the old type when undoing contract
+            (default ``CAST(col AS existing_type)``).
+
+        Example::
+
+            def expand():
+                op.safe_change_column_type("events", "id_ref", sa.BigInteger(),
+                                           existing_type=sa.Integer())
+        """
+        operations.invoke(
+            cls(table_name, column_name, new_type, using, existing_type, backward_using, schema)
+        )
+
+    def touched_objects(self) -> list[tuple[str, str | None]]:
+        """The column."""
+        return [(self.table_name, self.column_name)]
+
+    def _shadow(self, ctx: Any) -> str:
+        return naming.shadow_column(self.column_name, ctx.dialect.name)
+
+    def _retired(self, ctx: Any) -> str:
+        return naming.retired_column(self.column_name, ctx.dialect.name)
+
+    def _cast(self, ctx: Any, type_: Any, given: str | None) -> str:
+        from ._pattern import quoted
+
+        if given is not None:
+            return given
+        return f"CAST({quoted(ctx, self.column_name)} AS {type_.compile(dialect=ctx.dialect)})"
+
+    def _dual(self, ctx: Any, target: str, expr: str) -> Any:
+        from ..dual_write import DualWriteSpec
+
+        return DualWriteSpec.simple(
+            self.table_name, self.column_name, target, expr, two_way=False, schema=self.schema
+        )
+
+    def _spec(self, ctx: Any, target: str, expr: str) -> Any:
+        from ._pattern import copy_spec
+
+        return copy_spec(self.table_name, target, expr, self.schema)
+
+    def _check_cast(self, ctx: Any, expr: str, type_: Any) -> None:
+        """Fail with one sentence (and nothing changed) when *expr* does not type-check."""
+        if ctx.offline:
+            return
+        from sqlalchemy import column, select, table
+
+        from ..errors import SchemaObjectError
+        from ._pattern import literal_expr
+
+        tbl = table(self.table_name, schema=self.schema)
+        probe = select(literal_expr(f"CAST(({expr}) AS {type_.compile(dialect=ctx.dialect)})"))
+        probe = probe.select_from(tbl).where(column(self.column_name).is_(None)).limit(0)
+        try:
+            with ctx.connection.begin_nested():
+                ctx.connection.execute(probe)
+        except Exception as exc:
+            detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+            raise SchemaObjectError(
+                f"Cannot convert {self.table_name}.{self.column_name} to "
+                f"{type_.compile(dialect=ctx.dialect)}: {detail}; pass using='…' with an "
+                f"expression that converts it."
+            ) from None
+
+    def expand(self, ctx: Any) -> None:
+        from sqlalchemy import Column
+
+        ctx.column(self.table_name, self.column_name, self.schema)
+        shadow = self._shadow(ctx)
+        ctx.absent(self.table_name, shadow, self.schema, f"change the type of {self.column_name!r}")
+        ctx.not_in_primary_key(self.table_name, self.column_name, self.schema, "change the type of")
+        self._indexes(ctx, self.column_name)
+        expr = self._cast(ctx, self.new_type, self.using)
+        self._check_cast(ctx, expr, self.new_type)
+        ctx.run([ctx.add_column(self.table_name, Column(shadow, self.new_type), self.schema)])
+        ctx.dual_write(self._dual(ctx, shadow, expr), on=True)
+
+    def undo_expand(self, ctx: Any) -> None:
+        shadow = self._shadow(ctx)
+        ctx.dual_write(self._dual(ctx, shadow, ""), on=False)
+        ctx.run([ctx.drop_column(self.table_name, shadow, self.schema)])
+
+    def _indexes(self, ctx: Any, column: str) -> Any:
+        from ._indexes import column_indexes
+
+        return column_indexes(ctx, self.table_name, column, self.schema)
+
+    def migrate(self, ctx: Any) -> None:
+        from ._indexes import build_copies
+
+        shadow = self._shadow(ctx)
+        spec = self._spec(ctx, shadow, self._cast(ctx, self.new_type, self.using))
+        ctx.backfill(spec)
+        ctx.verify(spec)
+        indexes = self._indexes(ctx, self.column_name)
+        ctx.run(
+            build_copies(
+                ctx,
+                self.table_name,
+                indexes,
+                self.column_name,
+                shadow,
+                naming.shadow_index,
+                self.schema,
+            )
+        )
+
+    def undo_migrate(self, ctx: Any) -> None:
+        from ._indexes import drop_copies
+
+        shadow = self._shadow(ctx)
+        ctx.run(
+            drop_copies(ctx, self._indexes(ctx, self.column_name), naming.shadow_index, self.schema)
+        )
+        ctx.forget_backfill(self._spec(ctx, shadow, self._cast(ctx, self.new_type, self.using)))
+
+    def contract(self, ctx: Any) -> None:
+        from ._swap import Swap
+
+        shadow = self._shadow(ctx)
+        Swap(ctx, self.table_name, self.column_name, shadow, self.schema).run(
+            retired=self._retired(ctx), drop_retired=True, old_trigger=self._dual(ctx, shadow, "")
+        )
+
+    def undo_contract(self, ctx: Any) -> None:
+        from sqlalchemy import Column
+
+        from ..errors import SchemaObjectError
+        from ._swap import Swap
+
+        if self.existing_type is None:
+            raise SchemaObjectError(
+                f"Cannot undo the type change of {self.table_name}.{self.column_name}: pass "
+                f"existing_type=… to safe_change_column_type so the old type is known."
+            )
+        retired, shadow = self._retired(ctx), self._shadow(ctx)
+        back = self._cast(ctx, self.existing_type, self.backward_using)
+        self._check_cast(ctx, back, self.existing_type)
+        ctx.absent(self.table_name, retired, self.schema, "restore the old type")
+        ctx.run([ctx.add_column(self.table_name, Column(retired, self.existing_type), self.schema)])
+        ctx.dual_write(self._dual(ctx, retired, back), on=True)
+        spec = self._spec(ctx, retired, back)
+        ctx.backfill(spec)
+        ctx.verify(spec)
+        ctx.forget_backfill(spec)
+        swap = Swap(ctx, self.table_name, self.column_name, retired, self.schema)
+        swap.copy_indexes(naming.retired_index)
+        forward = self._dual(ctx, shadow, self._cast(ctx, self.new_type, self.using))
+        swap.run(
+            retired=shadow,
+            drop_retired=False,
+            old_trigger=self._dual(ctx, retired, ""),
+            new_trigger=forward,
+        )
+
+
+@Operations.implementation_for(SafeChangeColumnTypeOp)
+def _safe_change_column_type(operations: Operations, operation: SafeChangeColumnTypeOp) -> None:
+    run_pattern(operations, operation)

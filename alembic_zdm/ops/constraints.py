@@ -1,0 +1,455 @@
+"""Constraints added without a long write-blocking scan.
+
+``add_foreign_key_safe``, ``add_check_constraint_safe`` and ``add_unique_constraint_safe``
+are pattern ops: written once (in ``expand()``), the cheap, additive half runs in
+expand and the long scan in migrate. Planning is per dialect (``@plans``); the op
+classes hold data only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from alembic.operations import Operations
+
+from ..dialects import PlanContext, plans
+from ..errors import SchemaObjectError
+from ..phases.model import Phase
+from ..sql import postgresql as pg
+from ..sql.quoting import SqlExpression
+from ..sql.statement import LockLevel, Statement, TimeoutClass
+from ._run import dispatch_pattern, run_operation
+from .base import PatternOperation
+
+
+class _ConstraintOp(PatternOperation):
+    """Shared shape: a named constraint on a table, with lock-setting overrides."""
+
+    constraint_name: str
+    table_name: str
+    schema: str | None
+    overrides: dict[str, Any]
+
+    def run_phase(self, operations: Operations, phase: Phase, undo: bool) -> None:
+        """Expand adds the constraint unchecked; migrate validates it; undo of expand drops it."""
+        check = None
+        if phase is Phase.EXPAND and not undo:
+            check = self._check_expand
+        elif phase is Phase.MIGRATE and not undo:
+            check = self._check_migrate
+        run_operation(
+            operations, self, overrides=self.overrides, check=check, phase=phase, undo=undo
+        )
+
+    def _check_expand(self, operations: Operations) -> None:
+        raise NotImplementedError
+
+    def _check_migrate(self, operations: Operations) -> None:
+        from ..execution import catalog
+
+        if catalog.constraint_info(operations, self.table_name, self.constraint_name, self.schema):
+            return
+        raise SchemaObjectError(
+            f"Constraint {self.constraint_name!r} does not exist on table {self.table_name!r}, "
+            "so it cannot be validated; run the expand phase of this revision first."
+        )
+
+
+@Operations.register_operation("add_foreign_key_safe")
+class AddForeignKeySafeOp(_ConstraintOp):
+    """A foreign key added NOT VALID in expand and validated in migrate (data only)."""
+
+    def __init__(
+        self,
+        constraint_name: str,
+        source_table: str,
+        referent_table: str,
+        local_cols: Sequence[str],
+        remote_cols: Sequence[str],
+        *,
+        ondelete: str | None = None,
+        onupdate: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
+        match: str | None = None,
+        source_schema: str | None = None,
+        referent_schema: str | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = self.source_table = source_table
+        self.referent_table = referent_table
+        self.local_cols = list(local_cols)
+        self.remote_cols = list(remote_cols)
+        self.ondelete = ondelete
+        self.onupdate = onupdate
+        self.deferrable = deferrable
+        self.initially = initially
+        self.match = match
+        self.schema = self.source_schema = source_schema
+        self.referent_schema = referent_schema
+        self.overrides = dict(overrides or {})
+
+    @classmethod
+    def add_foreign_key_safe(
+        cls,
+        operations: Operations,
+        constraint_name: str,
+        source_table: str,
+        referent_table: str,
+        local_cols: Sequence[str],
+        remote_cols: Sequence[str],
+        *,
+        ondelete: str | None = None,
+        onupdate: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
+        match: str | None = None,
+        source_schema: str | None = None,
+        referent_schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Add a foreign key without blocking writes while existing rows are checked.
+
+        Write it in ``expand()``: the constraint is added ``NOT VALID`` there (a brief
+        lock; new rows are checked from then on) and validated in migrate (a scan
+        that does not block writes). In a plain ``upgrade()`` both run, each in its
+        own transaction. The naive ``op.create_foreign_key`` holds a SHARE ROW
+        EXCLUSIVE lock on both tables for the whole scan.
+
+        :param constraint_name: name of the foreign key.
+        :param source_table: the referencing table.
+        :param referent_table: the referenced table.
+        :param local_cols: referencing columns.
+        :param remote_cols: referenced columns (a primary key or unique constraint).
+        :param ondelete: ``CASCADE``, ``SET NULL``, ``SET DEFAULT``, ``RESTRICT``, ``NO ACTION``.
+        :param onupdate: same choices as *ondelete*.
+        :param deferrable: ``True``/``False`` for ``[NOT] DEFERRABLE``.
+        :param initially: ``DEFERRED`` or ``IMMEDIATE``.
+        :param match: ``FULL``, ``PARTIAL`` or ``SIMPLE``.
+        :param source_schema: schema of the referencing table.
+        :param referent_schema: schema of the referenced table.
+        :param kw: overrides of the lock settings (``lock_timeout_ms=…``, ``retries=…``).
+
+        Example::
+
+            def expand():
+                op.add_foreign_key_safe(
+                    "fk_orders_user", "orders", "users", ["user_id"], ["id"], ondelete="CASCADE"
+                )
+
+        PostgreSQL: expand ``ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY … NOT VALID``
+        (lock timeout + retries); migrate ``ALTER TABLE … VALIDATE CONSTRAINT …``
+        in its own transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on).
+        Undoing expand drops the constraint; undoing migrate leaves it in place.
+        Rows that break the key make migrate fail with the offending key named.
+        """
+        op = cls(
+            constraint_name,
+            source_table,
+            referent_table,
+            local_cols,
+            remote_cols,
+            ondelete=ondelete,
+            onupdate=onupdate,
+            deferrable=deferrable,
+            initially=initially,
+            match=match,
+            source_schema=source_schema,
+            referent_schema=referent_schema,
+            overrides=kw,
+        )
+        operations.invoke(op)
+
+    def touched_objects(self) -> list[tuple[str, str | None]]:
+        """The referencing columns."""
+        return [(self.source_table, c) for c in self.local_cols]
+
+    def _check_expand(self, operations: Operations) -> None:
+        from ..execution import catalog
+
+        catalog.require_columns(operations, self.source_table, self.local_cols, self.source_schema)
+        catalog.require_columns(
+            operations, self.referent_table, self.remote_cols, self.referent_schema
+        )
+        if len(self.local_cols) != len(self.remote_cols):
+            raise SchemaObjectError(
+                f"Foreign key {self.constraint_name!r} has {len(self.local_cols)} local and "
+                f"{len(self.remote_cols)} remote columns; give the same number of each."
+            )
+
+
+@Operations.register_operation("add_check_constraint_safe")
+class AddCheckConstraintSafeOp(_ConstraintOp):
+    """A CHECK constraint added NOT VALID in expand and validated in migrate (data only)."""
+
+    def __init__(
+        self,
+        constraint_name: str,
+        table_name: str,
+        condition: SqlExpression,
+        *,
+        schema: str | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.condition = condition
+        self.schema = schema
+        self.overrides = dict(overrides or {})
+
+    @classmethod
+    def add_check_constraint_safe(
+        cls,
+        operations: Operations,
+        constraint_name: str,
+        table_name: str,
+        condition: SqlExpression,
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Add a CHECK constraint without locking the table while existing rows are checked.
+
+        Write it in ``expand()``: added ``NOT VALID`` there (brief ACCESS EXCLUSIVE lock,
+        with lock timeout and retries; new rows are checked from then on), validated in
+        migrate (SHARE UPDATE EXCLUSIVE: reads and writes go on). The naive
+        ``op.create_check_constraint`` holds ACCESS EXCLUSIVE during the whole scan.
+
+        :param constraint_name: name of the constraint.
+        :param table_name: the table.
+        :param condition: the SQL condition, as text (``"amount > 0"``) or an expression.
+        :param schema: schema of the table.
+        :param kw: overrides of the lock settings (``lock_timeout_ms=…``, ``retries=…``).
+
+        Example::
+
+            def expand():
+                op.add_check_constraint_safe("ck_orders_amount", "orders", "amount > 0")
+
+        PostgreSQL: ``ADD CONSTRAINT … CHECK (…) NOT VALID`` then ``VALIDATE CONSTRAINT``.
+        Undoing expand drops the constraint.
+        """
+        operations.invoke(cls(constraint_name, table_name, condition, schema=schema, overrides=kw))
+
+    def touched_objects(self) -> list[tuple[str, str | None]]:
+        """The whole table (the condition may name any column)."""
+        return [(self.table_name, None)]
+
+    def _check_expand(self, operations: Operations) -> None:
+        from ..execution import catalog
+
+        catalog.require_table(operations, self.table_name, self.schema)
+
+
+@Operations.register_operation("add_unique_constraint_safe")
+class AddUniqueConstraintSafeOp(_ConstraintOp):
+    """A unique index built concurrently in expand, attached as a constraint in migrate."""
+
+    def __init__(
+        self,
+        constraint_name: str,
+        table_name: str,
+        columns: Sequence[str],
+        *,
+        schema: str | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.columns = list(columns)
+        self.schema = schema
+        self.overrides = dict(overrides or {})
+
+    @classmethod
+    def add_unique_constraint_safe(
+        cls,
+        operations: Operations,
+        constraint_name: str,
+        table_name: str,
+        columns: Sequence[str],
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Add a UNIQUE constraint without blocking writes while the index is built.
+
+        Write it in ``expand()``: a unique index named like the constraint is built
+        concurrently there; migrate attaches it (``ADD CONSTRAINT … UNIQUE USING INDEX``,
+        a brief lock with no scan). The naive ``op.create_unique_constraint`` builds
+        the index under a SHARE lock that blocks every write until it is done.
+
+        :param constraint_name: name of the constraint (and of its index).
+        :param table_name: the table.
+        :param columns: the columns that must be unique together.
+        :param schema: schema of the table.
+        :param kw: overrides of the lock settings (``lock_timeout_ms=…``, ``retries=…``).
+
+        Example::
+
+            def expand():
+                op.add_unique_constraint_safe("uq_users_email", "users", ["email"])
+
+        PostgreSQL: expand ``CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS`` (duplicates
+        fail the build, which is cleaned up: no INVALID index stays); migrate
+        ``ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX …``. Undoing expand drops
+        the constraint, then the index (concurrently).
+        """
+        operations.invoke(cls(constraint_name, table_name, columns, schema=schema, overrides=kw))
+
+    def touched_objects(self) -> list[tuple[str, str | None]]:
+        """The constrained columns."""
+        return [(self.table_name, c) for c in self.columns]
+
+    def _check_expand(self, operations: Operations) -> None:
+        from ..execution import catalog
+
+        catalog.require_columns(operations, self.table_name, self.columns, self.schema)
+
+    def _check_migrate(self, operations: Operations) -> None:
+        from ..execution import catalog
+
+        if catalog.constraint_info(operations, self.table_name, self.constraint_name, self.schema):
+            return
+        info = catalog.index_info(operations, self.constraint_name, self.schema)
+        if info is None or not info.valid:
+            raise SchemaObjectError(
+                f"Unique index {self.constraint_name!r} on {self.table_name!r} is missing, so "
+                "the constraint cannot be attached; run the expand phase of this revision first."
+            )
+
+
+for _op in (AddForeignKeySafeOp, AddCheckConstraintSafeOp, AddUniqueConstraintSafeOp):
+    Operations.implementation_for(_op)(dispatch_pattern)
+
+
+# ---------------------------------------------------------------- PostgreSQL plans
+
+
+def _done(op: _ConstraintOp, ctx: PlanContext, query: str) -> dict[str, Any]:
+    params = {"rel": ctx.quoter.table(op.table_name, op.schema), "name": op.constraint_name}
+    return {"done_check": query, "done_params": params}
+
+
+def _pg_validate(op: _ConstraintOp, ctx: PlanContext, lock: LockLevel) -> Statement:
+    return Statement(
+        pg.validate_constraint(ctx.quoter, op.constraint_name, op.table_name, schema=op.schema),
+        lock=lock,
+        timeout_class=TimeoutClass.CONCURRENT,
+        own_transaction=True,
+        table=op.table_name,
+        schema=op.schema,
+        scans=True,
+        description=f"Validate constraint {op.constraint_name!r} on {op.table_name!r}",
+        **_done(op, ctx, pg.CONSTRAINT_VALIDATED),
+    )
+
+
+def _pg_drop(op: _ConstraintOp, ctx: PlanContext) -> Statement:
+    return Statement(
+        pg.drop_constraint(ctx.quoter, op.constraint_name, op.table_name, schema=op.schema),
+        lock=LockLevel.ACCESS_EXCLUSIVE,
+        table=op.table_name,
+        schema=op.schema,
+        description=f"Drop constraint {op.constraint_name!r} from {op.table_name!r}",
+    )
+
+
+def _pg_add(op: _ConstraintOp, ctx: PlanContext, sql: str, lock: LockLevel) -> Statement:
+    return Statement(
+        sql,
+        lock=lock,
+        table=op.table_name,
+        schema=op.schema,
+        description=f"Add constraint {op.constraint_name!r} to {op.table_name!r} (NOT VALID)",
+        **_done(op, ctx, pg.CONSTRAINT_EXISTS),
+    )
+
+
+@plans(AddForeignKeySafeOp, "postgresql")
+def plan_postgresql_foreign_key(op: AddForeignKeySafeOp, ctx: PlanContext) -> list[Statement]:
+    """PostgreSQL: NOT VALID in expand, VALIDATE in migrate, DROP to undo expand."""
+    if ctx.phase is Phase.EXPAND and ctx.undo:
+        return [_pg_drop(op, ctx)]
+    if ctx.phase is Phase.EXPAND:
+        sql = pg.add_foreign_key(
+            ctx.quoter,
+            op.constraint_name,
+            op.source_table,
+            op.local_cols,
+            op.referent_table,
+            op.remote_cols,
+            schema=op.source_schema,
+            referent_schema=op.referent_schema,
+            ondelete=op.ondelete,
+            onupdate=op.onupdate,
+            deferrable=op.deferrable,
+            initially=op.initially,
+            match=op.match,
+        )
+        return [_pg_add(op, ctx, sql, LockLevel.SHARE_ROW_EXCLUSIVE)]
+    if ctx.phase is Phase.MIGRATE and not ctx.undo:
+        return [_pg_validate(op, ctx, LockLevel.SHARE_UPDATE_EXCLUSIVE)]
+    return []
+
+
+@plans(AddCheckConstraintSafeOp, "postgresql")
+def plan_postgresql_check(op: AddCheckConstraintSafeOp, ctx: PlanContext) -> list[Statement]:
+    """PostgreSQL: CHECK NOT VALID in expand, VALIDATE in migrate, DROP to undo expand."""
+    if ctx.phase is Phase.EXPAND and ctx.undo:
+        return [_pg_drop(op, ctx)]
+    if ctx.phase is Phase.EXPAND:
+        sql = pg.add_check(
+            ctx.quoter, op.constraint_name, op.table_name, op.condition, schema=op.schema
+        )
+        return [_pg_add(op, ctx, sql, LockLevel.ACCESS_EXCLUSIVE)]
+    if ctx.phase is Phase.MIGRATE and not ctx.undo:
+        return [_pg_validate(op, ctx, LockLevel.SHARE_UPDATE_EXCLUSIVE)]
+    return []
+
+
+@plans(AddUniqueConstraintSafeOp, "postgresql")
+def plan_postgresql_unique(op: AddUniqueConstraintSafeOp, ctx: PlanContext) -> list[Statement]:
+    """PostgreSQL: unique index concurrently in expand, ``USING INDEX`` in migrate."""
+    q = ctx.quoter
+    if ctx.phase is Phase.EXPAND and ctx.undo:
+        drop_index = Statement(
+            pg.drop_index(q, op.constraint_name, schema=op.schema),
+            lock=LockLevel.SHARE_UPDATE_EXCLUSIVE,
+            timeout_class=TimeoutClass.CONCURRENT,
+            autocommit=True,
+            table=op.table_name,
+            schema=op.schema,
+            description=f"Drop unique index {op.constraint_name!r} concurrently",
+        )
+        return [_pg_drop(op, ctx), drop_index]
+    if ctx.phase is Phase.EXPAND:
+        build = Statement(
+            pg.create_index(
+                q, op.constraint_name, op.table_name, op.columns, schema=op.schema, unique=True
+            ),
+            lock=LockLevel.SHARE_UPDATE_EXCLUSIVE,
+            timeout_class=TimeoutClass.CONCURRENT,
+            autocommit=True,
+            table=op.table_name,
+            schema=op.schema,
+            scans=True,
+            description=f"Build unique index {op.constraint_name!r} on {op.table_name!r} concurrently",
+            builds_index=op.constraint_name,
+            **_done(op, ctx, pg.CONSTRAINT_EXISTS),
+        )
+        return [build]
+    if ctx.phase is Phase.MIGRATE and not ctx.undo:
+        attach = Statement(
+            pg.add_unique_using_index(
+                q, op.constraint_name, op.table_name, op.constraint_name, schema=op.schema
+            ),
+            lock=LockLevel.ACCESS_EXCLUSIVE,
+            table=op.table_name,
+            schema=op.schema,
+            description=f"Attach unique index {op.constraint_name!r} as a constraint of {op.table_name!r}",
+            **_done(op, ctx, pg.CONSTRAINT_EXISTS),
+        )
+        return [attach]
+    return []

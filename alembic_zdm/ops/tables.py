@@ -1,0 +1,96 @@
+"""``op.safe_drop_table`` (pattern op)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.operations import Operations
+
+from ._steps import PatternSteps
+from .base import run_pattern
+
+
+@Operations.register_operation("safe_drop_table")
+class SafeDropTableOp(PatternSteps):
+    """Drop a table once no running code uses it (data)."""
+
+    def __init__(self, table_name: str, schema: str | None = None) -> None:
+        self.table_name = table_name
+        self.schema = schema
+
+    @classmethod
+    def safe_drop_table(
+        cls, operations: Operations, table_name: str, *, schema: str | None = None
+    ) -> None:
+        """Drop a table in the contract phase, after the code that used it is gone.
+
+        * expand: checks the table exists; NOT NULL columns without a server default
+          get ``DROP NOT NULL`` so new code that stopped filling them can still insert;
+        * contract: models check (DESIGN §9), ``DROP INDEX CONCURRENTLY`` of its
+          indexes, drop foreign keys from and into it (short locks, retried), then
+          ``DROP TABLE``.
+
+        Undoing contract is refused: a dropped table's rows cannot be brought back by a
+        migration (restore from a backup).
+
+        Example::
+
+            def expand():
+                op.safe_drop_table("legacy_sessions")
+        """
+        operations.invoke(cls(table_name, schema))
+
+    def touched_objects(self) -> list[tuple[str, str | None]]:
+        """The whole table."""
+        return [(self.table_name, None)]
+
+    def _optional_columns(self, ctx: Any) -> list[str]:
+        cols = ctx.columns(self.table_name, self.schema)
+        if cols is None:
+            return []
+        from sqlalchemy import inspect
+
+        pk = inspect(ctx.connection).get_pk_constraint(self.table_name, schema=self.schema)
+        keys = set(pk.get("constrained_columns") or [])
+        return [
+            name
+            for name, info in cols.items()
+            if not info["nullable"] and info.get("default") is None and name not in keys
+        ]
+
+    def expand(self, ctx: Any) -> None:
+        names = self._optional_columns(ctx)
+        ctx.run([ctx.nullable(self.table_name, n, True, self.schema) for n in names])
+
+    def contract(self, ctx: Any) -> None:
+        from sqlalchemy import MetaData, Table
+        from sqlalchemy.schema import DropTable
+
+        from ._pattern import models_check
+        from ._tables_sql import drop_dependents_plan
+
+        ctx.columns(self.table_name, self.schema)
+        models_check(ctx, self.table_name, None, self.schema, "drop")
+        plan = drop_dependents_plan(ctx, self.table_name, self.schema)
+        table = Table(self.table_name, MetaData(), schema=self.schema)
+        ctx.run(
+            [
+                *plan,
+                ctx.ddl(
+                    DropTable(table), self.table_name, f"drop table {self.table_name}", self.schema
+                ),
+            ]
+        )
+
+    def undo_contract(self, ctx: Any) -> None:
+        from ..errors import ZdmError
+
+        raise ZdmError(
+            f"Table {self.table_name!r} was dropped by the contract phase and cannot be "
+            f"restored by a rollback; restore it from a backup."
+        )
+
+
+@Operations.implementation_for(SafeDropTableOp)
+def _safe_drop_table(operations: Operations, operation: SafeDropTableOp) -> None:
+    run_pattern(operations, operation)

@@ -1,0 +1,65 @@
+"""The only way a name or a value enters SQL text (STYLE habit 3).
+
+Identifiers go through the dialect's identifier preparer, exactly as Alembic's own
+DDL does (``alembic/ddl/base.py``): a name is quoted when the dialect needs it to be
+(reserved word, upper case, odd characters) and left bare otherwise. Literal values
+(messages inside ``DO`` blocks, offline checks) go through the dialect's literal
+processor. SQL *expressions* written by the user (a ``CHECK`` condition, an index
+``WHERE``) are SQL by definition and pass through :meth:`Quoter.expression`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ClauseElement
+
+SqlExpression = str | ClauseElement
+"""A SQL expression written by the user: text, ``sa.text(...)`` or a column expression."""
+
+
+class Quoter:
+    """Quotes identifiers and literals for one dialect.
+
+    >>> from sqlalchemy.dialects import postgresql
+    >>> q = Quoter(postgresql.dialect())
+    >>> q.table("Order", schema="sales")
+    'sales."Order"'
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._preparer = dialect.identifier_preparer
+
+    def name(self, identifier: str) -> str:
+        """A column, index or constraint name (quoted when the dialect needs it)."""
+        return str(self._preparer.quote(identifier))
+
+    def names(self, identifiers: Iterable[str]) -> str:
+        """A comma-separated list of names, as in a column list."""
+        return ", ".join(self.name(i) for i in identifiers)
+
+    def schema(self, schema: str) -> str:
+        """A schema name."""
+        return str(self._preparer.quote_schema(schema))
+
+    def table(self, table: str, schema: str | None = None) -> str:
+        """A table (or any schema object) name, qualified by *schema* when given."""
+        if schema:
+            return f"{self.schema(schema)}.{self.name(table)}"
+        return self.name(table)
+
+    def literal(self, value: str) -> str:
+        """A string literal (``'it''s'``)."""
+        process: Any = String().literal_processor(self.dialect)  # type: ignore[no-untyped-call]
+        return str(process(value))
+
+    def expression(self, expr: SqlExpression) -> str:
+        """A user-written SQL expression, compiled for the dialect with literal values."""
+        if isinstance(expr, str):
+            return expr
+        compiled = expr.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+        return str(compiled)
