@@ -44,6 +44,7 @@ class Load:
     stop: threading.Event = field(default_factory=threading.Event)
     samples: list[tuple[float, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    error_times: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> list[threading.Thread]:
@@ -55,14 +56,16 @@ class Load:
         return workers
 
     def _statements(self) -> list[tuple[str, Callable[[int], dict[str, object]]]]:
+        # old code writes users.email; new code users.email_address and display_name
+        email = "email_address" if self.new_code else "email"
         insert_user = (
-            "INSERT INTO users (username, email, display_name) VALUES (:u, :e, :d)"
+            "INSERT INTO users (username, email_address, display_name) VALUES (:u, :e, :d)"
             if self.new_code
             else "INSERT INTO users (username, email) VALUES (:u, :e)"
         )
         return [
             (
-                "SELECT id, username, email FROM users WHERE id = :id",
+                f"SELECT id, username, {email} FROM users WHERE id = :id",
                 lambda n: {"id": n % SEED_USERS + 1},
             ),
             (
@@ -70,7 +73,7 @@ class Load:
                 lambda n: {"u": f"user{n}", "e": f"user{n}@example.com", "d": f"User {n}"},
             ),
             (
-                "UPDATE users SET email = :e WHERE id = :id",
+                f"UPDATE users SET {email} = :e WHERE id = :id",
                 lambda n: {"e": f"u{n}@example.org", "id": n % SEED_USERS + 1},
             ),
             (
@@ -92,15 +95,17 @@ class Load:
                     except Exception as exc:
                         with self.lock:
                             self.errors.append(str(exc).splitlines()[0])
+                            self.error_times.append(time.perf_counter())
                     elapsed = time.perf_counter() - started
                     with self.lock:
                         self.samples.append((started, elapsed))
                 time.sleep(0.002)
 
-    def worst_since(self, since: float) -> tuple[float, int]:
+    def worst_since(self, since: float) -> tuple[float, int, int]:
         with self.lock:
             lat = [e for s, e in self.samples if s >= since]
-        return (max(lat) if lat else 0.0), len(lat)
+            errors = sum(1 for t in self.error_times if t >= since)
+        return (max(lat) if lat else 0.0), len(lat), errors
 
 
 LOCKS_OF_OWN_SESSION = (
@@ -267,20 +272,22 @@ def main() -> int:
             ("head", "contract"),
         ]
         print(
-            f"\n{'step':<28} {'phase':<9} {'took':>7} {'worst app latency':>18} {'app stmts':>9}  locks taken"
+            f"\n{'step':<28} {'phase':<9} {'took':>7} {'worst app latency':>18} {'app stmts':>9} {'errors':>6}  locks taken"
         )
         for target, label in steps:
             if target == "head":
-                print("-- deploy: the application now runs the new code (writes display_name) --")
+                print(
+                    "-- deploy: the application now runs the new code (email_address, display_name) --"
+                )
                 load.new_code = True
                 time.sleep(0.3)
             started = time.perf_counter()
             with LockWatcher(watch_engine) as watcher:
                 command.upgrade(cfg, target)
             took = time.perf_counter() - started
-            worst, count = load.worst_since(started)
+            worst, count, errors = load.worst_since(started)
             locks = describe_locks(watcher.seen)
-            line = f"{'alembic upgrade ' + target:<28} {label.split()[0]:<9} {took:6.2f}s {worst * 1000:15.1f} ms {count:>9}  "
+            line = f"{'alembic upgrade ' + target:<28} {label.split()[0]:<9} {took:6.2f}s {worst * 1000:15.1f} ms {count:>9} {errors:>6}  "
             print(line + locks)
         load.stop.set()
         for w in workers:

@@ -36,16 +36,43 @@ def test_sample_revisions_phase_by_phase_and_back(pg_url: str) -> None:
     command.upgrade(cfg, "0001")
     engine = create_engine(pg_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO users (username) SELECT 'u' || g FROM generate_series(1, 12000) g"))
+        conn.execute(
+            text("INSERT INTO users (username) SELECT 'u' || g FROM generate_series(1, 12000) g")
+        )
     command.upgrade(cfg, "zdm-phase:1")
     assert {"display_name", "legacy_flag"} <= _columns(pg_url, "users")
     assert "note" in _columns(pg_url, "orders")
     command.upgrade(cfg, "zdm-phase:2")
     with engine.connect() as conn:
-        missing = conn.execute(text("SELECT count(*) FROM users WHERE display_name IS NULL")).scalar()
+        missing = conn.execute(
+            text("SELECT count(*) FROM users WHERE display_name IS NULL")
+        ).scalar()
     assert missing == 0
     command.upgrade(cfg, "head")
-    assert "legacy_flag" not in _columns(pg_url, "users")
+    users = _columns(pg_url, "users")
+    assert "legacy_flag" not in users and "email" not in users
+    assert {"email_address", "status", "display_name"} <= users
+    with engine.connect() as conn:
+        quantity_type = conn.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'quantity'"
+            )
+        ).scalar()
+        constraints = set(
+            conn.execute(
+                text(
+                    "SELECT conname FROM pg_constraint WHERE conname IN ('fk_orders_user_id_users', 'uq_products_sku') AND convalidated"
+                )
+            ).scalars()
+        )
+        status_nullable = conn.execute(
+            text(
+                "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'status'"
+            )
+        ).scalar()
+    assert quantity_type == "bigint"
+    assert constraints == {"fk_orders_user_id_users", "uq_products_sku"}
+    assert status_nullable == "NO"
     command.downgrade(cfg, "0001")
     assert _columns(pg_url, "users") == {"id", "username", "email", "legacy_flag", "created_at"}
     command.downgrade(cfg, "base")
