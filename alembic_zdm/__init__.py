@@ -12,6 +12,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-import alembic  # noqa: E402,F401  (see the module docstring)
+import alembic  # noqa: F401  (see the module docstring)
 
 __all__ = ["__version__"]

@@ -57,7 +57,7 @@ class Load:
 
     def _statements(self) -> list[tuple[str, Callable[[int], dict[str, object]]]]:
         # old code writes users.email; new code users.email_address and display_name
-        email = "email_address" if self.new_code else "email"
+        new = self.new_code
         insert_user = (
             "INSERT INTO users (username, email_address, display_name) VALUES (:u, :e, :d)"
             if self.new_code
@@ -65,7 +65,9 @@ class Load:
         )
         return [
             (
-                f"SELECT id, username, {email} FROM users WHERE id = :id",
+                "SELECT id, username, email_address FROM users WHERE id = :id"
+                if new
+                else "SELECT id, username, email FROM users WHERE id = :id",
                 lambda n: {"id": n % SEED_USERS + 1},
             ),
             (
@@ -73,7 +75,9 @@ class Load:
                 lambda n: {"u": f"user{n}", "e": f"user{n}@example.com", "d": f"User {n}"},
             ),
             (
-                f"UPDATE users SET {email} = :e WHERE id = :id",
+                "UPDATE users SET email_address = :e WHERE id = :id"
+                if new
+                else "UPDATE users SET email = :e WHERE id = :id",
                 lambda n: {"e": f"u{n}@example.org", "id": n % SEED_USERS + 1},
             ),
             (

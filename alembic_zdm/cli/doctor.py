@@ -28,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([f.as_dict() for f in findings], indent=2))
         return 1 if findings else 0
     if not findings:
-        print("No leftovers found: no INVALID index, unvalidated constraint, orphan trigger or stuck phase.")
+        print(
+            "No leftovers found: no INVALID index, unvalidated constraint, orphan trigger or stuck phase."
+        )
         return 0
     for f in findings:
         print(f"{f.kind}: {f.object}\n    {f.detail}\n    fix: {f.fix}")

@@ -178,7 +178,9 @@ def _generic(conn: Connection, owned: set[str], prefix: str) -> list[Finding]:
     found: list[Finding] = []
     if conn.dialect.name == "sqlite":
         rows: Any = conn.execute(
-            text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
+            text(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"
+            ),
             {"p": prefix + "%"},
         )
         for table, trigger in rows:

@@ -67,16 +67,30 @@ def check_type_expression(text: str) -> None:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
-        raise ConfigError(f"--type {text!r} is not a Python expression; write e.g. 'sa.Text()'.") from None
-    allowed = (ast.Expression, ast.Call, ast.Attribute, ast.Name, ast.Constant, ast.Load, ast.keyword)
+        raise ConfigError(
+            f"--type {text!r} is not a Python expression; write e.g. 'sa.Text()'."
+        ) from None
+    allowed = (
+        ast.Expression,
+        ast.Call,
+        ast.Attribute,
+        ast.Name,
+        ast.Constant,
+        ast.Load,
+        ast.keyword,
+    )
     if not all(isinstance(node, allowed) for node in ast.walk(tree)):
         raise ConfigError(f"--type {text!r} must be a plain type call such as 'sa.Numeric(10, 2)'.")
     try:
-        value = eval(compile(tree, "<type>", "eval"), {"__builtins__": {}, "sa": sa})  # noqa: S307
-    except Exception as exc:  # noqa: BLE001 - any failure is the user's expression
+        value = eval(compile(tree, "<type>", "eval"), {"__builtins__": {}, "sa": sa})
+    except Exception as exc:
         raise ConfigError(f"--type {text!r} does not build a SQLAlchemy type: {exc}.") from None
-    if not isinstance(value, TypeEngine) and not (isinstance(value, type) and issubclass(value, TypeEngine)):
-        raise ConfigError(f"--type {text!r} is not a SQLAlchemy type; write e.g. 'sa.BigInteger()'.")
+    if not isinstance(value, TypeEngine) and not (
+        isinstance(value, type) and issubclass(value, TypeEngine)
+    ):
+        raise ConfigError(
+            f"--type {text!r} is not a SQLAlchemy type; write e.g. 'sa.BigInteger()'."
+        )
 
 
 def _rename(o: Options) -> Body:
@@ -108,7 +122,9 @@ def _change_type(o: Options) -> Body:
     col = _column(o, "change-column-type")
     using = f", using={o.using!r}" if o.using else ""
     return Body(
-        [f"op.safe_change_column_type({o.table!r}, {col!r}, {_type(o, 'change-column-type')}{using})"],
+        [
+            f"op.safe_change_column_type({o.table!r}, {col!r}, {_type(o, 'change-column-type')}{using})"
+        ],
         [],
         f"change type of {o.table}.{col}",
     )
@@ -162,7 +178,9 @@ def _check(o: Options) -> Body:
 
 def _not_null(o: Options) -> Body:
     col = _column(o, "set-not-null")
-    return Body([f"op.set_not_null_safe({o.table!r}, {col!r})"], [], f"set {o.table}.{col} NOT NULL")
+    return Body(
+        [f"op.set_not_null_safe({o.table!r}, {col!r})"], [], f"set {o.table}.{col} NOT NULL"
+    )
 
 
 def _drop_column(o: Options) -> Body:

@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import logging
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -113,6 +114,8 @@ class _Executor:
         self.store = state_store(ctx, settings)
         self.heads = HeadMaintainer(ctx, heads)
         self.online = not ctx.as_sql
+        self.tolerant = False
+        """Offline planning: a step that cannot render is reported in the output, not raised."""
 
     def run(self, step: PlanStep, after: Any = None) -> None:
         """Run one step in its own transaction; *after* runs inside it on success."""
@@ -126,14 +129,11 @@ class _Executor:
             StateCheckpoints(self.store, rev.revision, step.phase) if self.online else None
         )
         try:
-            with phase_transaction(ctx):
-                replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
-                if self.online:
-                    status = ROLLED_BACK if step.undo else DONE
-                    self.store.finish(conn, rev.revision, step.phase, status)
-                if after is not None:
-                    after()
+            self._attempts(step, checkpoints, after)
         except Exception as exc:
+            if self.tolerant:
+                _say(ctx, f"cannot render: {_one_line(exc)}")
+                return
             if self.online:
                 with own_transaction(ctx):
                     self.store.finish(conn, rev.revision, step.phase, FAILED, _one_line(exc))
@@ -143,6 +143,42 @@ class _Executor:
                 f"The {step.describe()} failed and was rolled back: {_one_line(exc)}; fix the "
                 "cause and run the same command again to continue from this phase."
             ) from exc
+
+    def _attempts(self, step: PlanStep, checkpoints: Any, after: Any) -> None:
+        """Run the step; retry the whole (transactional) step when a plain op hit its lock timeout."""
+        ctx, rev = self.ctx, step.rev
+        conn: Any = ctx.connection
+        guard = phase_guard(ctx, self.settings)
+        attempt = 1
+        while True:
+            try:
+                with phase_transaction(ctx), _guarded(ctx, guard):
+                    replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
+                    if self.online:
+                        status = ROLLED_BACK if step.undo else DONE
+                        self.store.finish(conn, rev.revision, step.phase, status)
+                    if after is not None:
+                        after()
+                return
+            except Exception as exc:
+                if not self._retryable(exc) or attempt >= self.settings.retries:
+                    raise
+                from ..execution.policy import backoff_ms
+
+                delay = backoff_ms(attempt, self.settings)
+                warn(
+                    f"{step.describe()} waited longer than its lock timeout "
+                    f"({self.settings.lock_timeout_ms} ms) and was rolled back; "
+                    f"retrying in {delay / 1000:.1f} s (attempt {attempt + 1} of {self.settings.retries})"
+                )
+                time.sleep(delay / 1000)
+                attempt += 1
+
+    def _retryable(self, exc: BaseException) -> bool:
+        if not self.online or not self.ctx.impl.transactional_ddl or isinstance(exc, ZdmError):
+            return False
+        support = _support(self.ctx)
+        return support is not None and support.is_lock_timeout(exc)
 
     def stamp_up(self, step: RevisionStep) -> None:
         """Move the version table up through *step* and fire ``on_version_apply``."""
@@ -190,6 +226,58 @@ def downgrade_scripts(script: ScriptDirectory, destination: str, heads: Any) -> 
         end=destination,
     ):
         return list(script.iterate_revisions(heads, destination, select_for_downgrade=True))
+
+
+def _support(ctx: MigrationContext) -> Any:
+    from ..dialects import dialect_support
+
+    try:
+        return dialect_support(ctx.dialect)
+    except ZdmError:
+        return None
+
+
+def phase_guard(ctx: MigrationContext, settings: ZdmSettings) -> list[str]:
+    """Statements that open every phase transaction: the DDL lock timeout (DESIGN §3).
+
+    Plain Alembic ops in a phase (``op.add_column`` …) then give up after
+    ``lock_timeout_ms`` instead of queueing the application behind them; the
+    runner retries the whole step (transactional DDL only). alembic-zdm's own
+    statements set their own timeouts per operation class.
+    """
+    support = _support(ctx)
+    if support is None or not ctx.impl.transactional_ddl:
+        return []
+    statements: list[str] = support.timeout_statements(settings.lock_timeout_ms, None, local=True)
+    return statements
+
+
+@contextlib.contextmanager
+def _guarded(ctx: MigrationContext, guard: Sequence[str]) -> Iterator[None]:
+    """Apply *guard* now and again after every ``autocommit_block()`` of the step.
+
+    The guard is ``SET LOCAL``: it ends with the transaction that an autocommit block
+    commits, so the transaction Alembic opens after the block gets it again.
+    """
+    if not guard:
+        yield
+        return
+    original = ctx.autocommit_block
+
+    @contextlib.contextmanager
+    def autocommit_block() -> Iterator[None]:
+        with original():
+            yield
+        for sql in guard:
+            ctx.impl._exec(sql)
+
+    for sql in guard:
+        ctx.impl._exec(sql)
+    ctx.autocommit_block = autocommit_block  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del ctx.autocommit_block
 
 
 def _one_line(exc: BaseException) -> str:
@@ -249,11 +337,14 @@ class UpgradeRun:
         settings: ZdmSettings,
         destination: str,
         max_phase: Phase | None,
+        assume_done: set[tuple[str, Phase]] | None = None,
     ) -> None:
         self.script = script
         self.settings = settings
         self.destination = destination
         self.max_phase = max_phase
+        self.assume_done = assume_done
+        """Offline only: phases known to be done (``plan`` reads them online first)."""
         self.executed: list[PlanStep] = []
 
     def __call__(self, heads: Any, ctx: MigrationContext) -> list[Any]:
@@ -264,6 +355,15 @@ class UpgradeRun:
         pending_ids = [r.revision for r in revs]
         if ctx.as_sql:
             rows: dict[tuple[str, Phase], StateRow] = {}
+            if self.assume_done is not None:
+                self._run(
+                    ctx,
+                    heads,
+                    [_Step(self.script.revision_map, s, True) for s in scripts],
+                    revs,
+                    set(self.assume_done),
+                )
+                return []
         else:
             rows = {(r.revision, r.phase): r for r in store.rows(conn, pending_ids)}
         if self.max_phase is None and not any(r.phased for r in revs) and not _done_map(rows):
@@ -291,6 +391,7 @@ class UpgradeRun:
         plan = plan_upgrade(revs, done, self.max_phase or Phase.CONTRACT)
         check_conflicts(ctx, revs, plan)
         executor = _Executor(ctx, self.settings, self.script, heads)
+        executor.tolerant = self.assume_done is not None
         if ctx.as_sql and not executor.heads.heads:
             ctx._version.create(ctx.connection)  # type: ignore[arg-type]  # as Alembic does for offline runs from base
         next_index = 0
@@ -369,10 +470,7 @@ class DowngradeRun:
     def _in_flight(
         self, heads: Any, rows: dict[tuple[str, Phase], StateRow]
     ) -> list[RevisionPhases]:
-        applied = {
-            s.revision
-            for s in self.script.revision_map.iterate_revisions(heads, "base")
-        }
+        applied = {s.revision for s in self.script.revision_map.iterate_revisions(heads, "base")}
         started = {rev for (rev, _), row in rows.items() if row.status == DONE} - applied
         ordered = []
         for script in self.script.walk_revisions():  # newest first

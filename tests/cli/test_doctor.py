@@ -37,8 +37,16 @@ def test_doctor_finds_leftovers_and_fixes_clear_them(
                 "CREATE FUNCTION zdm_dw_t_v() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
             )
         )
-        conn.execute(text("CREATE TRIGGER zdm_dw_t_v BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION zdm_dw_t_v()"))
-        conn.execute(text("CREATE FUNCTION zdm_lonely() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"))
+        conn.execute(
+            text(
+                "CREATE TRIGGER zdm_dw_t_v BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION zdm_dw_t_v()"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE FUNCTION zdm_lonely() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
+            )
+        )
         conn.execute(
             text(
                 "CREATE TABLE alembic_zdm_state (revision varchar(64), phase int, phase_name varchar(16), "
@@ -68,7 +76,7 @@ def test_doctor_finds_leftovers_and_fixes_clear_them(
         ("temporary-column", "t.zdm_old_v"),
     }
     fixes = {f["kind"]: f["fix"] for f in findings}
-    assert fixes["invalid-index"] == 'DROP INDEX CONCURRENTLY IF EXISTS public.ix_t_v;'
+    assert fixes["invalid-index"] == "DROP INDEX CONCURRENTLY IF EXISTS public.ix_t_v;"
     assert fixes["not-valid-constraint"] == "ALTER TABLE public.t VALIDATE CONSTRAINT ck_t_v;"
 
     with engine.connect() as conn:

@@ -29,10 +29,25 @@ def _project(tmp_path: Path, url: str) -> str:
     return ini
 
 
-def test_generate_rename_then_run_it(tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_rename_then_run_it(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     ini = _project(tmp_path, pg_url)
     code = zdm_main(
-        ["-c", ini, "generate", "rename-column", "--table", "users", "--column", "name", "--to", "full_name", "--rev-id", "ren1"]
+        [
+            "-c",
+            ini,
+            "generate",
+            "rename-column",
+            "--table",
+            "users",
+            "--column",
+            "name",
+            "--to",
+            "full_name",
+            "--rev-id",
+            "ren1",
+        ]
     )
     assert code == 0
     path = Path(capsys.readouterr().out.split("Generated ", 1)[1].strip())
@@ -52,9 +67,27 @@ def test_generate_rename_then_run_it(tmp_path: Path, pg_url: str, capsys: pytest
     assert filled == 500
 
 
-def test_generate_index_has_undo(tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_index_has_undo(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     ini = _project(tmp_path, sqlite_url)
-    assert zdm_main(["-c", ini, "generate", "add-index", "--table", "users", "--column", "age", "--rev-id", "ix1"]) == 0
+    assert (
+        zdm_main(
+            [
+                "-c",
+                ini,
+                "generate",
+                "add-index",
+                "--table",
+                "users",
+                "--column",
+                "age",
+                "--rev-id",
+                "ix1",
+            ]
+        )
+        == 0
+    )
     source = Path(capsys.readouterr().out.split("Generated ", 1)[1].strip()).read_text()
     assert "    op.add_index_concurrently('ix_users_age', 'users', ['age'])" in source
     assert "    op.drop_index_concurrently('ix_users_age', 'users')" in source
@@ -63,17 +96,38 @@ def test_generate_index_has_undo(tmp_path: Path, sqlite_url: str, capsys: pytest
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["change-column-type", "--table", "users", "--column", "age", "--type", "BigInteger"],
-         "--type 'BigInteger' does not build a SQLAlchemy type: name 'BigInteger' is not defined."),
-        (["change-column-type", "--table", "users", "--column", "age", "--type", "__import__('os')"],
-         "--type \"__import__('os')\" does not build a SQLAlchemy type: name '__import__' is not defined."),
-        (["rename-column", "--table", "users", "--column", "name"], "Pattern 'rename-column' needs --to NEW_NAME."),
-        (["add-foreign-key", "--table", "users", "--column", "age", "--references", "orders"],
-         "Pattern 'add-foreign-key' needs --references TABLE.COLUMN."),
+        (
+            ["change-column-type", "--table", "users", "--column", "age", "--type", "BigInteger"],
+            "--type 'BigInteger' does not build a SQLAlchemy type: name 'BigInteger' is not defined.",
+        ),
+        (
+            [
+                "change-column-type",
+                "--table",
+                "users",
+                "--column",
+                "age",
+                "--type",
+                "__import__('os')",
+            ],
+            "--type \"__import__('os')\" does not build a SQLAlchemy type: name '__import__' is not defined.",
+        ),
+        (
+            ["rename-column", "--table", "users", "--column", "name"],
+            "Pattern 'rename-column' needs --to NEW_NAME.",
+        ),
+        (
+            ["add-foreign-key", "--table", "users", "--column", "age", "--references", "orders"],
+            "Pattern 'add-foreign-key' needs --references TABLE.COLUMN.",
+        ),
     ],
 )
 def test_generate_bad_input_is_one_sentence(
-    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    tmp_path: Path,
+    sqlite_url: str,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
 ) -> None:
     ini = _project(tmp_path, sqlite_url)
     before = set((tmp_path / "migrations" / "versions").iterdir())
@@ -83,7 +137,14 @@ def test_generate_bad_input_is_one_sentence(
     assert set((tmp_path / "migrations" / "versions").iterdir()) == before
 
 
-def test_generate_needs_phase_aware_template(tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_needs_phase_aware_template(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     make_project(tmp_path, sqlite_url, [("setup", SETUP)])
-    assert zdm_main(["-c", str(tmp_path / "alembic.ini"), "generate", "drop-table", "--table", "users"]) == 1
+    assert (
+        zdm_main(
+            ["-c", str(tmp_path / "alembic.ini"), "generate", "drop-table", "--table", "users"]
+        )
+        == 1
+    )
     assert "run 'alembic-zdm init --existing' first" in capsys.readouterr().err

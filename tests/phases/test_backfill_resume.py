@@ -52,7 +52,9 @@ def _state(url: str) -> tuple[str | None, dict[str, object]]:
             if not inspect(conn).has_table("alembic_zdm_state"):
                 return None, {}
             row = conn.execute(
-                text("SELECT status, checkpoint FROM alembic_zdm_state WHERE revision='fill' AND phase=2")
+                text(
+                    "SELECT status, checkpoint FROM alembic_zdm_state WHERE revision='fill' AND phase=2"
+                )
             ).first()
     finally:
         engine.dispose()
@@ -99,7 +101,9 @@ def test_backfill_killed_mid_way_resumes_from_checkpoint(tmp_path: Path, pg_url:
     )
     assert rerun.returncode == 0, rerun.stderr
     with engine.connect() as conn:
-        wrong = conn.execute(text("SELECT count(*) FROM big WHERE w IS DISTINCT FROM v * 2")).scalar()
+        wrong = conn.execute(
+            text("SELECT count(*) FROM big WHERE w IS DISTINCT FROM v * 2")
+        ).scalar()
         updates = conn.execute(text("SELECT n FROM big_updates")).scalar()
         attempts = conn.execute(
             text("SELECT status, attempts FROM alembic_zdm_state WHERE revision='fill' AND phase=2")

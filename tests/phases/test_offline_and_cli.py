@@ -48,7 +48,10 @@ def test_offline_sql_prints_exactly_the_selected_phases(tmp_path: Path) -> None:
 
     out3 = _offline(cfg, "zdm-phase:3")
     assert out3.index("'r3:migrate'") < out3.index("'r1:contract'")
-    assert "UPDATE alembic_version SET version_num='r3' WHERE alembic_version.version_num = 'r2'" in out3
+    assert (
+        "UPDATE alembic_version SET version_num='r3' WHERE alembic_version.version_num = 'r2'"
+        in out3
+    )
 
 
 def test_offline_range_start_is_respected(tmp_path: Path) -> None:
@@ -85,7 +88,9 @@ def test_status_and_history_cli(tmp_path: Path, sqlite_url: str, capsys) -> None
     assert zdm_main(["-c", ini, "status"]) == 0
     out = capsys.readouterr().out
     assert "current: items" in out
-    assert "r2  r2  [phased]  expand=done  migrate=pending  contract=pending  -> next: migrate" in out
+    assert (
+        "r2  r2  [phased]  expand=done  migrate=pending  contract=pending  -> next: migrate" in out
+    )
     assert zdm_main(["-c", ini, "history", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {(r["revision"], r["phase"], r["status"]) for r in rows} >= {

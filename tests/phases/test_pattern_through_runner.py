@@ -50,10 +50,12 @@ class Writer(threading.Thread):
                     )
                     self.inserted += 1
                     conn.execute(
-                        text(f"UPDATE people SET {self.column} = :v, score = score + 1 WHERE id = :id"),
+                        text(
+                            f"UPDATE people SET {self.column} = :v, score = score + 1 WHERE id = :id"
+                        ),
                         {"v": f"{self.column}-upd-{n}", "id": n % 5000 + 1},
                     )
-                except Exception as exc:  # noqa: BLE001 - every failure is a finding
+                except Exception as exc:
                     self.errors.append(str(exc).splitlines()[0])
                 time.sleep(0.001)
         self.engine.dispose()
@@ -92,7 +94,9 @@ def test_safe_rename_column_through_the_runner_under_load(tmp_path: Path, pg_url
         old_values = conn.execute(
             text("SELECT count(*) FROM people WHERE full_name LIKE 'name-%'")
         ).scalar()
-        nullable = [c["nullable"] for c in inspect(conn).get_columns("people") if c["name"] == "full_name"]
+        nullable = [
+            c["nullable"] for c in inspect(conn).get_columns("people") if c["name"] == "full_name"
+        ]
         current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert columns == {"id", "full_name", "score"}
     assert total == 5000 + old_app.inserted + new_app.inserted  # no row lost
@@ -107,7 +111,9 @@ def test_safe_rename_column_through_the_runner_under_load(tmp_path: Path, pg_url
         columns = {c["name"] for c in inspect(conn).get_columns("people")}
         nulls = conn.execute(text("SELECT count(*) FROM people WHERE name IS NULL")).scalar()
         triggers = conn.execute(
-            text("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'people'::regclass AND NOT tgisinternal")
+            text(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'people'::regclass AND NOT tgisinternal"
+            )
         ).scalar()
     engine.dispose()
     assert columns == {"id", "name", "score"}

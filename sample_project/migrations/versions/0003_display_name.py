@@ -23,16 +23,8 @@ def expand() -> None:
 
 
 def migrate() -> None:
-    """Copy usernames into display_name, a slice of ids per statement."""
-    bind = op.get_bind()
-    top = bind.execute(sa.text("SELECT coalesce(max(id), 0) FROM users")).scalar() or 0
-    for low in range(0, top + 1, 5000):
-        op.execute(
-            sa.text(
-                "UPDATE users SET display_name = username "
-                "WHERE id > :low AND id <= :high AND display_name IS NULL"
-            ).bindparams(low=low, high=low + 5000)
-        )
+    """Copy usernames into display_name: short key-range batches, resumable."""
+    op.backfill("users", set={"display_name": "username"}, where="display_name IS NULL")
 
 
 def contract() -> None:

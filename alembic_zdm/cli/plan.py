@@ -1,0 +1,75 @@
+"""``alembic-zdm plan [TARGET]``: SQL, locks and table effects of each pending phase."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ._common import make_config
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the subcommand."""
+    p = subparsers.add_parser(
+        "plan",
+        help="what each pending phase would run: SQL, lock level, rewrite/scan, row estimates",
+    )
+    p.add_argument(
+        "target", nargs="?", default="heads", help="revision or zdm-phase:N (default: heads)"
+    )
+    p.add_argument("--phase", default=None, help="highest phase to plan (1/2/3 or a name)")
+    p.add_argument("--format", choices=("text", "json", "yaml"), default="text")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the plan."""
+    from ..phases.plan import plan
+    from ..phases.targets import parse_phase, parse_target
+
+    target, phase = args.target, parse_phase(args.phase) if args.phase else None
+    parsed = parse_target(target)
+    if parsed is not None:
+        target, phase = parsed.revision, phase or parsed.max_phase
+    report = plan(make_config(args), target, phase)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2))
+        return 0
+    if args.format == "yaml":
+        import yaml
+
+        print(yaml.safe_dump(report.as_dict(), sort_keys=False), end="")
+        return 0
+    _print_text(report)
+    return 0
+
+
+def _print_text(report: Any) -> None:
+    where = (
+        f"current: {', '.join(report.heads) or '(base)'}"
+        if report.connected
+        else "not connected: planned from base"
+    )
+    print(where)
+    if not report.steps:
+        print("Nothing pending.")
+        return
+    for step in report.steps:
+        print(f"\n{step.revision} — {step.phase}")
+        if step.error:
+            print(f"    cannot plan offline: {step.error}")
+        elif not step.statements:
+            print("    (no SQL)")
+        for st in step.statements:
+            table = st.table or "-"
+            rows = f" (~{st.estimated_rows:,} rows)" if st.estimated_rows is not None else ""
+            effects = [e for e, on in (("rewrites", st.rewrites), ("full scan", st.scans)) if on]
+            timeout = f", lock_timeout {st.lock_timeout_ms} ms" if st.lock_timeout_ms else ""
+            first = st.sql.splitlines()[0]
+            more = " …" if len(first) > 110 or len(st.sql.splitlines()) > 1 else ""
+            effect = "; " + ", ".join(effects) if effects else ""
+            print(f"  - {st.lock:<22} {table}{rows}{timeout}{effect}")
+            print(f"      {first[:110]}{more}")
+        for finding in step.lint:
+            print(f"    lint: {finding}")

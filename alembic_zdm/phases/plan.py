@@ -1,0 +1,252 @@
+"""``alembic-zdm plan``: what each pending phase would run, and what it would lock.
+
+Two passes through the user's ``env.py``: online (when it can connect) to read the
+current heads, the phases already done and row estimates; then offline (``--sql``)
+to render exactly the pending phases. Each rendered statement is classified
+(:mod:`alembic_zdm.sql.locks`): lock level, table, rewrite / full scan, and the
+lock timeout in effect. Lint findings of each revision file are attached when the
+linter is installed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ZdmError
+from ..sql.locks import classify
+from .model import Phase
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+_MARKER = re.compile(r"^-- alembic-zdm: running (undo )?(expand|migrate|contract) of (\S+)", re.M)
+_TIMEOUT = re.compile(r"^SET\s+(?:LOCAL\s+|SESSION\s+)?lock_timeout\s*(?:=|TO)\s*'?(\d+)", re.I)
+_CANNOT = re.compile(r"^-- alembic-zdm: cannot render: (.*)$", re.M)
+_SKIP = re.compile(r"^(BEGIN|COMMIT|RESET|SET\s|SAVEPOINT|RELEASE|-- )", re.I)
+
+
+@dataclasses.dataclass
+class PlannedStatement:
+    """One statement of a phase, classified."""
+
+    sql: str
+    lock: str
+    table: str | None
+    rewrites: bool
+    scans: bool
+    kind: str
+    lock_timeout_ms: int | None
+    estimated_rows: int | None
+
+
+@dataclasses.dataclass
+class PlannedStep:
+    """One pending phase of one revision."""
+
+    revision: str
+    phase: str
+    statements: list[PlannedStatement]
+    lint: list[str]
+    error: str | None = None
+    """Why the step could not be rendered offline (e.g. an op needs ``existing_type``)."""
+
+
+@dataclasses.dataclass
+class PlanReport:
+    """The whole plan."""
+
+    connected: bool
+    heads: list[str]
+    steps: list[PlannedStep]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON/YAML-friendly form."""
+        return dataclasses.asdict(self)
+
+
+def _online(config: Config) -> tuple[list[str], set[tuple[str, Phase]], dict[str, int], str]:
+    from ..config import load_settings
+    from .report import _with_context
+    from .runner import state_store
+    from .state import DONE
+
+    settings = load_settings(config)
+
+    def work(
+        ctx: MigrationContext,
+    ) -> tuple[list[str], set[tuple[str, Phase]], dict[str, int], str]:
+        conn: Any = ctx.connection
+        rows = state_store(ctx, settings).rows(conn)
+        done = {(r.revision, r.phase) for r in rows if r.status == DONE}
+        return list(ctx.get_current_heads()), done, _estimates(conn), ctx.dialect.name
+
+    result: tuple[list[str], set[tuple[str, Phase]], dict[str, int], str] = _with_context(
+        config, work
+    )
+    return result
+
+
+def _estimates(conn: Any) -> dict[str, int]:
+    from sqlalchemy import inspect, text
+
+    name = conn.dialect.name
+    if name == "postgresql":
+        rows = conn.execute(
+            text(
+                "SELECT c.relname, c.reltuples::bigint FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            )
+        )
+        return {r[0]: max(int(r[1]), 0) for r in rows}
+    if name in ("mysql", "mariadb"):
+        rows = conn.execute(
+            text(
+                "SELECT table_name, table_rows FROM information_schema.tables WHERE table_schema = DATABASE()"
+            )
+        )
+        return {r[0]: int(r[1] or 0) for r in rows}
+    prep = conn.dialect.identifier_preparer
+    return {
+        t: int(conn.execute(text(f"SELECT count(*) FROM {prep.quote(t)}")).scalar() or 0)  # noqa: S608
+        for t in inspect(conn).get_table_names()
+    }
+
+
+def _render(
+    config: Config,
+    start: str | None,
+    target: str,
+    max_phase: Phase | None,
+    done: set[tuple[str, Phase]],
+) -> tuple[str, str]:
+    """The offline SQL of the pending phases, and the dialect name it was rendered for."""
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    from ..config import load_settings
+    from .runner import UpgradeRun
+
+    script = ScriptDirectory.from_config(config)
+    run = UpgradeRun(
+        script, load_settings(config), target, max_phase or Phase.CONTRACT, assume_done=done
+    )
+    dialect: list[str] = []
+
+    def fn(heads: Any, ctx: MigrationContext) -> list[Any]:
+        dialect.append(ctx.dialect.name)
+        return run(heads, ctx)
+
+    buffer = io.StringIO()
+    saved = config.output_buffer
+    config.output_buffer = buffer
+    try:
+        with EnvironmentContext(
+            config, script, fn=fn, as_sql=True, starting_rev=start, destination_rev=target
+        ):
+            script.run_env()
+    finally:
+        config.output_buffer = saved
+    return buffer.getvalue(), (dialect[0] if dialect else "")
+
+
+def _split(sql: str, dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        try:
+            from pglast import parser
+
+            return [sql[s].strip() for s in parser.split(sql, with_parser=False, only_slices=True)]
+        except Exception:
+            pass
+    return [p.strip() for p in re.split(r";\s*\n", sql) if p.strip()]
+
+
+def _steps(output: str, dialect: str, estimates: dict[str, int]) -> list[PlannedStep]:
+    steps: list[PlannedStep] = []
+    matches = list(_MARKER.finditer(output))
+    for i, match in enumerate(matches):
+        body = output[match.end() : matches[i + 1].start() if i + 1 < len(matches) else len(output)]
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        phase = ("undo " if match.group(1) else "") + match.group(2)
+        step = PlannedStep(match.group(3), phase, [], [])
+        cannot = _CANNOT.search(body)
+        if cannot:
+            step.error = cannot.group(1)
+            body = body[: cannot.start()]
+        timeout: int | None = None
+        for sql in _split(body, dialect):
+            sql = sql.rstrip(";").strip()
+            if not sql:
+                continue
+            found = _TIMEOUT.match(sql)
+            if found:
+                timeout = int(found.group(1))
+                continue
+            if _SKIP.match(sql) or "alembic_version" in sql or "alembic_zdm_state" in sql:
+                if sql.upper().startswith(("COMMIT", "RESET")):
+                    timeout = None
+                continue
+            info = classify(sql, dialect)
+            bare = info.table.rsplit(".", 1)[-1] if info.table else None
+            step.statements.append(
+                PlannedStatement(
+                    sql=sql,
+                    lock=info.lock.value,
+                    table=info.table,
+                    rewrites=info.rewrites,
+                    scans=info.scans,
+                    kind=info.kind,
+                    lock_timeout_ms=timeout if info.lock.value != "none" else None,
+                    estimated_rows=estimates.get(bare) if bare else None,
+                )
+            )
+        steps.append(step)
+    return steps
+
+
+def _lint(config: Config, revisions: set[str]) -> dict[str, list[str]]:
+    """Lint findings per revision id (empty when the linter is not installed)."""
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    try:
+        from ..lint import api
+    except ImportError:
+        return {}
+    script = ScriptDirectory.from_config(config)
+    found: dict[str, list[str]] = {}
+    for rev in revisions:
+        revision = script.get_revision(rev)
+        if revision is None or not revision.path:
+            continue
+        path = Path(revision.path)
+        findings = api.lint_source(path.read_text(), str(path))
+        found[rev] = [f"{f.rule} line {f.line}: {f.message}" for f in findings]
+    return found
+
+
+def plan(config: Config, target: str = "heads", max_phase: Phase | None = None) -> PlanReport:
+    """Build the plan of every pending phase up to *target* (and *max_phase*)."""
+    try:
+        heads, done, estimates, dialect = _online(config)
+        connected = True
+    except ZdmError:
+        raise
+    except Exception:
+        heads, done, estimates, dialect, connected = [], set(), {}, "", False
+    if len(heads) > 1:
+        raise ZdmError(
+            f"The database has several heads ({', '.join(heads)}); plan one branch at a time."
+        )
+    output, rendered_for = _render(config, heads[0] if heads else None, target, max_phase, done)
+    dialect = dialect or rendered_for
+    steps = _steps(output, dialect, estimates)
+    findings = _lint(config, {s.revision for s in steps})
+    for step in steps:  # each revision's findings once, on its first step
+        step.lint = findings.pop(step.revision, [])
+    return PlanReport(connected, heads, steps)

@@ -1,0 +1,140 @@
+"""Plain Alembic ops inside a phase run under the DDL lock timeout: a long transaction
+on the table makes the step give up and retry instead of queueing the application."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.util import CommandError
+from sqlalchemy import create_engine, inspect, text
+
+from alembic_zdm.testing.project import make_project
+
+SETUP = """
+def upgrade():
+    op.execute("CREATE TABLE hot (id serial PRIMARY KEY, v int)")
+
+def downgrade():
+    op.execute("DROP TABLE hot")
+"""
+
+ADD = """
+def expand():
+    op.add_column("hot", sa.Column("w", sa.Integer, nullable=True))
+
+def undo_expand():
+    op.drop_column("hot", "w")
+"""
+
+LOCK_TIMEOUT_MS = 300
+
+
+class Writer(threading.Thread):
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.stop = threading.Event()
+        self.worst = 0.0
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        with self.engine.connect() as conn:
+            while not self.stop.is_set():
+                started = time.perf_counter()
+                try:
+                    conn.execute(text("INSERT INTO hot (v) VALUES (1)"))
+                except Exception as exc:
+                    self.errors.append(str(exc))
+                self.worst = max(self.worst, time.perf_counter() - started)
+                time.sleep(0.005)
+        self.engine.dispose()
+
+
+def _blocker(url: str, seconds: float) -> threading.Thread:
+    def hold() -> None:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM hot"))  # ACCESS SHARE until the end
+            time.sleep(seconds)
+            conn.rollback()
+        engine.dispose()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    time.sleep(0.2)
+    return thread
+
+
+def _config(tmp_path: Path, url: str, retries: int) -> object:
+    cfg = make_project(tmp_path, url, [("setup", SETUP), ("add", ADD)])
+    command.upgrade(cfg, "setup")
+    cfg.cmd_opts = argparse.Namespace(
+        x=[
+            f"zdm_lock_timeout_ms={LOCK_TIMEOUT_MS}",
+            f"zdm_retries={retries}",
+            "zdm_retry_base_ms=200",
+        ]
+    )
+    return cfg
+
+
+def test_plain_op_waits_in_short_tries_and_succeeds_after_blocker(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = _config(tmp_path, pg_url, retries=20)
+    writer = Writer(pg_url)
+    writer.start()
+    blocker = _blocker(pg_url, 2.0)
+    command.upgrade(cfg, "zdm-phase:1")  # type: ignore[arg-type]
+    blocker.join()
+    writer.stop.set()
+    writer.join()
+    assert writer.errors == []
+    assert writer.worst < (LOCK_TIMEOUT_MS + 100) / 1000, writer.worst
+    assert "waited longer than its lock timeout (300 ms)" in capsys.readouterr().err
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        assert "w" in {c["name"] for c in inspect(conn).get_columns("hot")}
+    engine.dispose()
+
+
+def test_plain_op_fails_clearly_when_blocker_outlasts_retries(tmp_path: Path, pg_url: str) -> None:
+    cfg = _config(tmp_path, pg_url, retries=2)
+    writer = Writer(pg_url)
+    writer.start()
+    blocker = _blocker(pg_url, 3.0)
+    with pytest.raises(CommandError) as err:
+        command.upgrade(cfg, "zdm-phase:1")  # type: ignore[arg-type]
+    writer.stop.set()
+    writer.join()
+    blocker.join()
+    assert "The expand of add (add) failed and was rolled back" in str(err.value)
+    assert "lock timeout" in str(err.value)
+    assert writer.errors == []
+    assert writer.worst < (LOCK_TIMEOUT_MS + 100) / 1000, writer.worst
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        assert "w" not in {c["name"] for c in inspect(conn).get_columns("hot")}
+        status = conn.execute(
+            text("SELECT status FROM alembic_zdm_state WHERE revision = 'add'")
+        ).scalar()
+    engine.dispose()
+    assert status == "failed"
+
+
+def test_offline_phase_sets_the_lock_timeout(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path, "postgresql://offline/none", [("setup", SETUP), ("add", ADD)])
+    buf = io.StringIO()
+    cfg.output_buffer = buf
+    command.upgrade(cfg, "zdm-phase:1", sql=True)
+    out = buf.getvalue()
+    expand = out[out.index("running expand of add") :]
+    assert expand.index("SET LOCAL lock_timeout = '500ms'") < expand.index(
+        "ALTER TABLE hot ADD COLUMN w INTEGER"
+    )
