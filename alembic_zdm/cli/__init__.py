@@ -13,8 +13,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from alembic.util import CommandError
-
 from .. import __version__
 
 SUBCOMMANDS = (
@@ -76,14 +74,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except CommandError as exc:
-        if args.raiseerr:
+    except Exception as exc:
+        if args.raiseerr or not _is_user_error(exc):
             raise
         print(f"alembic-zdm: error: {exc}", file=sys.stderr)
-        return getattr(exc, "exit_code", 1)
+        return int(getattr(exc, "exit_code", 1))
     except KeyboardInterrupt:
         print("alembic-zdm: interrupted", file=sys.stderr)
         return 130
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    """An Alembic ``CommandError`` (ours included): one line, no traceback.
+
+    Checked lazily so that commands that never load Alembic (``lint``) stay fast.
+    """
+    alembic_util = sys.modules.get("alembic.util")
+    error = getattr(alembic_util, "CommandError", None)
+    return error is not None and isinstance(exc, error)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def make_config(args: argparse.Namespace) -> Config:
@@ -14,6 +16,8 @@ def make_config(args: argparse.Namespace) -> Config:
     With no ``-c`` and no ``alembic.ini`` in the working folder, the configuration
     comes from ``pyproject.toml`` (Alembic's own ``[tool.alembic]`` support).
     """
+    from alembic.config import Config
+
     path = args.config or os.environ.get("ALEMBIC_CONFIG") or "alembic.ini"
     cmd_opts = argparse.Namespace(x=list(args.x or []), raiseerr=args.raiseerr)
     if not os.path.exists(path) and args.config is None:

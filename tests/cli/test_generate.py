@@ -148,3 +148,10 @@ def test_generate_needs_phase_aware_template(
         == 1
     )
     assert "run 'alembic-zdm init --existing' first" in capsys.readouterr().err
+
+
+def test_cli_pattern_names_match_the_patterns() -> None:
+    from alembic_zdm.cli.generate import PATTERN_NAMES
+    from alembic_zdm.phases.generate import PATTERNS
+
+    assert PATTERN_NAMES == tuple(sorted(PATTERNS))

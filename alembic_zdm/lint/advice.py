@@ -1,0 +1,88 @@
+"""The safe code each finding suggests, written with the user's own names."""
+
+from __future__ import annotations
+
+import json
+
+from .model import Action, ColumnSpec, TypeSpec
+
+_SA_TYPES = {
+    "varchar": "sa.String",
+    "text": "sa.Text",
+    "char": "sa.CHAR",
+    "integer": "sa.Integer",
+    "bigint": "sa.BigInteger",
+    "smallint": "sa.SmallInteger",
+    "numeric": "sa.Numeric",
+    "boolean": "sa.Boolean",
+    "timestamp": "sa.DateTime",
+    "date": "sa.Date",
+    "time": "sa.Time",
+    "float": "sa.Float",
+    "uuid": "sa.Uuid",
+    "json": "sa.JSON",
+    "jsonb": "postgresql.JSONB",
+    "interval": "sa.Interval",
+}
+
+
+def q(value: str | None, placeholder: str = "...") -> str:
+    """A Python string literal, or *placeholder* when unknown."""
+    return json.dumps(value) if value is not None else placeholder
+
+
+def sa_type(spec: TypeSpec | None) -> str:
+    """Python source for a type: the user's own spelling when they wrote Python."""
+    if spec is None:
+        return "sa.Text()"
+    if (
+        spec.raw.startswith(("sa.", "sqlalchemy.", "postgresql.", "mysql."))
+        or spec.raw[:1].isupper()
+    ):
+        return spec.raw
+    if spec.name == "timestamptz":
+        return "sa.DateTime(timezone=True)"
+    base = _SA_TYPES.get(spec.name)
+    if base is None:
+        return f"sa.types.{spec.name.upper()}()"
+    args = ", ".join(str(a) for a in spec.args if isinstance(a, int))
+    return f"{base}({args})"
+
+
+def column(action: Action, nullable: bool | None = None, with_default: bool = False) -> str:
+    """``sa.Column("status", sa.String(20), nullable=False)`` for an ADD COLUMN action."""
+    col = action.coldef or ColumnSpec(action.column)
+    parts = [q(col.name), sa_type(col.type)]
+    if nullable is not None:
+        parts.append(f"nullable={nullable}")
+    if with_default and col.server_default is not None:
+        parts.append(f"server_default=sa.text({q(col.server_default.text)})")
+    return f"sa.Column({', '.join(parts)})"
+
+
+def add_index_concurrently(action: Action) -> str:
+    """``op.add_index_concurrently(name, table, [cols])``."""
+    unique = ", unique=True" if action.has("unique") else ""
+    return (
+        f"op.add_index_concurrently({action.arg('name', q(action.name))}, "
+        f"{action.arg('table')}, {action.arg('columns')}{unique})"
+    )
+
+
+def drop_index_concurrently(action: Action) -> str:
+    """``op.drop_index_concurrently(name, table)``."""
+    return f"op.drop_index_concurrently({action.arg('name')}, {action.arg('table')})"
+
+
+def backfill(action: Action) -> str:
+    """``op.backfill(table, set=..., where=...)`` from an UPDATE."""
+    set_ = action.options.get("set")
+    set_code = "{" + set_ + "}" if set_ else '{"<column>": "<expression>"}'
+    where = action.options.get("where")
+    where_code = f", where={q(where)}" if where else ""
+    return f"op.backfill({action.arg('table')}, set={set_code}{where_code}, batch_size=1000)"
+
+
+def call(name: str, action: Action, *fields: str) -> str:
+    """``op.<name>(<fields of action>)``."""
+    return f"op.{name}({', '.join(action.arg(f) for f in fields)})"

@@ -1,0 +1,55 @@
+"""Run the rules on one file: extract, check, apply severities and suppressions."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from . import suppress
+from .extract import extract
+from .model import Finding
+from .registry import Rule, all_rules
+from .settings import LintSettings
+
+
+class Linter:
+    """The rules active for one set of settings."""
+
+    def __init__(self, settings: LintSettings) -> None:
+        self.settings = settings
+        registry = all_rules()
+        self.known = frozenset(registry)
+        self.rules: list[Rule] = [
+            r for r in registry.values() if settings.enabled(r.id) and r.applies(settings.target)
+        ]
+        self.active = frozenset(r.id for r in self.rules)
+
+    def lint(self, path: str, source: str, *, sql: bool = False) -> list[Finding]:
+        """Findings of one revision file (or SQL script), sorted by position."""
+        rev = extract(path, source, self.settings.target, sql=sql)
+        if not rev.is_revision:
+            return []
+        findings: list[Finding] = []
+        for rule in self.rules:
+            severity = self.settings.severity_of(rule.id, rule.severity)
+            for hit in rule.check(rev, self.settings.target):
+                findings.append(
+                    Finding(
+                        path, hit.line, hit.col, rule.id, hit.message, hit.help, severity, hit.span
+                    )
+                )
+        comments = suppress.parse(source)
+        if comments:
+            findings = [
+                self._meta(f)
+                for f in suppress.apply(path, findings, comments, self.active, self.known)
+                if f.rule in self.active
+            ]
+        return sorted(set(findings), key=Finding.sort_key)
+
+    def _meta(self, finding: Finding) -> Finding:
+        if finding.rule not in (suppress.REASONLESS, suppress.UNUSED):
+            return finding
+        default = all_rules()[finding.rule].severity
+        return dataclasses.replace(
+            finding, severity=self.settings.severity_of(finding.rule, default)
+        )

@@ -1,0 +1,232 @@
+"""Resolve the literal value of a Python expression in a revision, without running it.
+
+``"users"`` → ``"users"``; ``sa.Column("email", sa.String(255), nullable=False)`` →
+:class:`ColumnSpec`; ``sa.text("now()")`` → :class:`Text`; a name bound to a module
+or function constant → that constant; anything else → :data:`UNKNOWN`.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Mapping
+from typing import TypeAlias
+
+from ..model import ColumnSpec, DefaultSpec, TypeSpec
+from .types import TYPE_NAMES, default_from_function, default_from_sql, normalise_type
+
+
+class _Unknown:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Text:
+    """``sa.text("...")``: SQL text."""
+
+    sql: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FString:
+    """An f-string: its constant parts with ``{expr}`` holes filled by placeholders."""
+
+    sql: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Func:
+    """``sa.func.now()``: a SQL function call."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallValue:
+    """Any other call whose arguments were resolved (``sa.ForeignKey("users.id")``)."""
+
+    name: str
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+
+    def kw(self, name: str, default: Value = None) -> Value:
+        """A keyword argument's value."""
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return default
+
+
+Value: TypeAlias = (
+    "str | int | float | bool | None | tuple[Value, ...] | Text | FString | Func | TypeSpec | ColumnSpec"
+    " | CallValue | _Unknown"
+)
+
+PLACEHOLDER = "zdm_param"
+
+
+def dotted(node: ast.expr) -> str:
+    """``sa.func.now`` → ``"sa.func.now"``; empty string for anything else."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def resolve(node: ast.expr | None, env: Mapping[str, Value]) -> Value:
+    """The literal value of *node* (``UNKNOWN`` when it cannot be known statically)."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return value if isinstance(value, (str, int, float, bool)) or value is None else UNKNOWN
+    if isinstance(node, ast.Name):
+        if node.id in env:
+            return env[node.id]
+        return _type_or_unknown(node.id)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return tuple(resolve(elt, env) for elt in node.elts)
+    if isinstance(node, ast.Call):
+        return _call(node, env)
+    if isinstance(node, ast.Attribute):
+        return _type_or_unknown(node.attr)
+    if isinstance(node, ast.JoinedStr):
+        return _fstring(node)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = resolve(node.left, env), resolve(node.right, env)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+    return UNKNOWN
+
+
+def _type_or_unknown(name: str) -> Value:
+    if name.lower() in TYPE_NAMES and name[:1].isupper():
+        return normalise_type(name, raw=name)
+    return UNKNOWN
+
+
+def _fstring(node: ast.JoinedStr) -> Value:
+    parts: list[str] = []
+    for value in node.values:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            parts.append(value.value)
+        else:
+            parts.append(PLACEHOLDER)
+    return FString("".join(parts))
+
+
+def _call(node: ast.Call, env: Mapping[str, Value]) -> Value:
+    name = dotted(node.func)
+    last = name.rsplit(".", 1)[-1] if name else ""
+    if not last and isinstance(node.func, ast.Attribute):
+        last = node.func.attr
+    if last == "Column":
+        return column_spec(node, env)
+    if last == "f" and len(node.args) == 1 and not node.keywords:
+        return resolve(node.args[0], env)  # op.f("ix_name"): a name, used as given
+    if last == "text" and node.args:
+        sql = resolve(node.args[0], env)
+        return Text(sql) if isinstance(sql, str) else sql if isinstance(sql, FString) else UNKNOWN
+    if ".func." in f".{name}" or name.startswith("func."):
+        return Func(last)
+    if last.lower() in TYPE_NAMES and last[:1].isupper():
+        return type_spec(last, node, env)
+    if last == "literal_column" and node.args:
+        sql = resolve(node.args[0], env)
+        return Text(sql) if isinstance(sql, str) else UNKNOWN
+    args = tuple(resolve(a, env) for a in node.args if not isinstance(a, ast.Starred))
+    kwargs = tuple((k.arg, resolve(k.value, env)) for k in node.keywords if k.arg)
+    return CallValue(last, args, kwargs)
+
+
+def type_spec(cls: str, node: ast.Call, env: Mapping[str, Value]) -> TypeSpec:
+    """``sa.String(255)`` → ``TypeSpec("varchar", (255,))``."""
+    args: list[int | str] = []
+    for arg in node.args:
+        value = resolve(arg, env)
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            args.append(value)
+    kwargs = {k.arg: resolve(k.value, env) for k in node.keywords if k.arg}
+    for key in ("length", "precision", "scale"):
+        value = kwargs.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            args.append(value)
+    tz = kwargs.get("timezone") is True
+    raw = ast.unparse(node)
+    spec = normalise_type(cls, tuple(args), raw=raw, tz=tz)
+    if spec.name == "enum" and (
+        kwargs.get("native_enum") is False or kwargs.get("create_type") is False
+    ):
+        # VARCHAR + CHECK, or a type that already exists: no new enum type is created
+        return TypeSpec(
+            "enum_existing" if kwargs.get("native_enum") is not False else "varchar", spec.args, raw
+        )
+    return spec
+
+
+def column_spec(node: ast.Call, env: Mapping[str, Value]) -> ColumnSpec:
+    """``sa.Column(...)`` → :class:`ColumnSpec` (arguments that are not literal stay unknown)."""
+    name: str | None = None
+    col_type: TypeSpec | None = None
+    foreign_key: str | None = None
+    for arg in node.args:
+        value = resolve(arg, env)
+        if isinstance(value, str) and name is None:
+            name = value
+        elif isinstance(value, TypeSpec):
+            col_type = value
+        elif isinstance(value, CallValue) and value.name == "ForeignKey":
+            target = value.args[0] if value.args else None
+            foreign_key = target if isinstance(target, str) else "?"
+    kw = {k.arg: k.value for k in node.keywords if k.arg}
+    if "type_" in kw:
+        value = resolve(kw["type_"], env)
+        col_type = value if isinstance(value, TypeSpec) else col_type
+    nullable = resolve(kw.get("nullable"), env) if "nullable" in kw else None
+    return ColumnSpec(
+        name=name,
+        type=col_type,
+        nullable=nullable if isinstance(nullable, bool) else None,
+        primary_key=resolve(kw.get("primary_key"), env) is True,
+        server_default=server_default(kw["server_default"], env)
+        if "server_default" in kw
+        else None,
+        python_default=ast.unparse(kw["default"]) if "default" in kw else None,
+        unique=resolve(kw.get("unique"), env) is True,
+        index=resolve(kw.get("index"), env) is True,
+        foreign_key=foreign_key,
+        generated=any(
+            isinstance(resolve(a, env), CallValue) and _is_generated(a) for a in node.args
+        ),
+    )
+
+
+def _is_generated(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and dotted(node.func).rsplit(".", 1)[-1] in (
+        "Computed",
+        "Identity",
+    )
+
+
+def server_default(node: ast.expr, env: Mapping[str, Value]) -> DefaultSpec | None:
+    """The server default of a column, ``None`` when it is explicitly ``None``."""
+    value = resolve(node, env)
+    if value is None:
+        return None
+    if isinstance(value, Func):
+        return default_from_function(value.name, f"{value.name}()")
+    if isinstance(value, Text):
+        return default_from_sql(value.sql)
+    if isinstance(value, (str, int, float, bool)):
+        return DefaultSpec(str(value))
+    return DefaultSpec(ast.unparse(node), expression=True)

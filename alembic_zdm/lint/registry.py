@@ -1,0 +1,106 @@
+"""The one place rules are registered: the :func:`rule` decorator.
+
+A rule is a function ``check(revision, target) -> Iterable[Hit]`` in its own module,
+whose docstring (first line ``ZDMnnn name: summary``, then the sections *What it
+does*, *Why is this bad?*, *Example*, *Use instead*) is its documentation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import pkgutil
+import sys
+from collections.abc import Callable, Iterable
+
+from .model import Action, Revision, Severity
+from .target import DIALECTS, Target
+
+SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
+ALL_DIALECTS = frozenset(DIALECTS)
+POSTGRESQL = frozenset({"postgresql"})
+MYSQL = frozenset({"mysql", "mariadb"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Hit:
+    """What a rule reports; the engine adds the path, rule id and severity."""
+
+    line: int
+    col: int
+    message: str
+    help: str = ""
+    span: tuple[int, int] = (0, 0)
+
+    @classmethod
+    def at(cls, action: Action, message: str, help: str = "") -> Hit:
+        """A hit at *action*'s position."""
+        return cls(action.line, action.col, message, help, action.span)
+
+
+Check = Callable[[Revision, Target], Iterable[Hit]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """A registered rule and its documentation."""
+
+    id: str
+    name: str
+    family: str
+    severity: Severity
+    dialects: frozenset[str]
+    check: Check
+    doc: str
+
+    @property
+    def summary(self) -> str:
+        """The docstring's first line without the ``ZDMnnn name:`` prefix."""
+        first = self.doc.splitlines()[0] if self.doc else ""
+        text = first.split(":", 1)[1].strip() if ":" in first else first
+        return text[:1].upper() + text[1:]
+
+    def applies(self, target: Target) -> bool:
+        """Whether the rule speaks for *target*'s database."""
+        return target.dialect in self.dialects
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str, name: str, *, severity: Severity, dialects: frozenset[str] = ALL_DIALECTS
+) -> Callable[[Check], Check]:
+    """Register the decorated check as rule *rule_id*; a duplicate id is an error."""
+
+    def register(check: Check) -> Check:
+        module = sys.modules[check.__module__]
+        if rule_id in RULES:
+            raise RuntimeError(f"rule id {rule_id} registered twice ({check.__module__})")
+        family = check.__module__.split(".")[-2]
+        doc = inspect.cleandoc(module.__doc__ or "")
+        RULES[rule_id] = Rule(rule_id, name, family, severity, dialects, check, doc)
+        return check
+
+    return register
+
+
+_LOADED = False
+
+
+def all_rules() -> dict[str, Rule]:
+    """Import every rule module once and return the registry, ordered by id."""
+    global _LOADED
+    if not _LOADED:
+        from . import rules
+
+        for family in pkgutil.iter_modules(rules.__path__):
+            package = importlib.import_module(f"{rules.__name__}.{family.name}")
+            for info in pkgutil.iter_modules(package.__path__):
+                importlib.import_module(f"{package.__name__}.{info.name}")
+        _LOADED = True
+        ordered = dict(sorted(RULES.items()))
+        RULES.clear()
+        RULES.update(ordered)
+    return RULES

@@ -1,0 +1,97 @@
+"""Extraction from revision files: what the rules get to see."""
+
+from __future__ import annotations
+
+from alembic_zdm.lint.extract import extract
+from alembic_zdm.lint.model import CONCURRENTLY, Kind
+from alembic_zdm.lint.target import DEFAULT_TARGET, Target
+
+SOURCE = '''
+from alembic import op as alembic_op
+import sqlalchemy as sa
+
+revision = "b2"
+down_revision = ("a1", "a2")
+TABLE = "users"
+
+
+def expand() -> None:
+    alembic_op.add_column(TABLE, sa.Column("status", sa.String(20), nullable=False, server_default="new", default="x"))
+    with alembic_op.batch_alter_table("orders") as batch_op:
+        batch_op.alter_column("total", type_=sa.Numeric(12, 2), existing_type=sa.Numeric(10, 2), nullable=False)
+    with alembic_op.get_context().autocommit_block():
+        alembic_op.execute(sa.text("""
+            CREATE INDEX CONCURRENTLY ix_a ON accounts (a);
+            UPDATE accounts SET a = 1 WHERE a IS NULL;
+        """))
+    alembic_op.create_table("teams", sa.Column("id", sa.Integer(), primary_key=True))
+    alembic_op.create_index("ix_teams_id", "teams", ["id"])
+
+
+def contract() -> None:
+    conn = alembic_op.get_bind()
+    conn.execute(sa.text("DROP TABLE legacy"))
+'''
+
+
+def test_actions_with_resolved_arguments() -> None:
+    rev = extract("r.py", SOURCE, DEFAULT_TARGET)
+    assert (rev.revision, rev.down_revisions, rev.phased, rev.problems) == (
+        "b2",
+        ("a1", "a2"),
+        True,
+        [],
+    )
+    summary = [(a.line, a.kind, a.phase, a.table, a.autocommit, a.new_table) for a in rev.actions]
+    assert summary == [
+        (11, Kind.ADD_COLUMN, "expand", "users", False, False),
+        (13, Kind.SET_NOT_NULL, "expand", "orders", False, False),
+        (13, Kind.ALTER_TYPE, "expand", "orders", False, False),
+        (16, Kind.CREATE_INDEX, "expand", "accounts", True, False),
+        (17, Kind.DATA_CHANGE, "expand", "accounts", True, False),
+        (19, Kind.CREATE_TABLE, "expand", "teams", False, False),
+        (20, Kind.CREATE_INDEX, "expand", "teams", False, True),
+        (25, Kind.DROP_TABLE, "contract", "legacy", False, False),
+    ]
+    col = rev.actions[0].coldef
+    assert col is not None
+    assert (col.name, col.type and col.type.render(), col.nullable, col.python_default) == (
+        "status",
+        "sa.String(20)",
+        False,
+        "'x'",
+    )
+    assert col.server_default is not None and col.server_default.text == "new"
+    assert rev.actions[2].old_type is not None and rev.actions[2].old_type.args == (10, 2)
+    assert (
+        rev.actions[3].has(CONCURRENTLY) and rev.actions[3].origin == "CREATE INDEX in op.execute()"
+    )
+    assert rev.actions[4].options == {"where": "a IS NULL", "set": '"a": "1"'}
+
+
+def test_helper_functions_are_followed_and_plain_revisions_detected() -> None:
+    source = 'from alembic import op\nrevision = "x"\n\ndef _idx():\n    op.create_index("i", "t", ["c"])\n\ndef upgrade():\n    _idx()\n'
+    rev = extract("r.py", source, DEFAULT_TARGET)
+    assert not rev.phased
+    assert [(a.kind, a.phase, a.line) for a in rev.actions] == [(Kind.CREATE_INDEX, "upgrade", 5)]
+
+
+def test_files_that_are_not_revisions() -> None:
+    assert not extract("helpers.py", "X = 1\n", DEFAULT_TARGET).is_revision
+
+
+def test_mysql_sql_is_parsed_with_sqlglot() -> None:
+    source = 'from alembic import op\nrevision = "x"\n\ndef upgrade():\n    op.execute("ALTER TABLE t ADD COLUMN c INT, ALGORITHM=COPY; RENAME TABLE a TO b")\n'
+    rev = extract("r.py", source, Target.parse("mysql>=8.0"))
+    assert [(a.kind, a.table, a.options.get("algorithm")) for a in rev.actions] == [
+        (Kind.ADD_COLUMN, "t", "COPY"),
+        (Kind.RENAME_TABLE, "a", None),
+    ]
+
+
+def test_sql_script_follows_transactions() -> None:
+    script = "BEGIN;\nCREATE INDEX CONCURRENTLY a ON t (c);\nCOMMIT;\nCREATE INDEX CONCURRENTLY b ON t (c);\nUPDATE alembic_version SET version_num='x';\n"
+    rev = extract("s.sql", script, DEFAULT_TARGET, sql=True)
+    indexes = [(a.name, a.line, a.autocommit) for a in rev.actions if a.kind is Kind.CREATE_INDEX]
+    assert indexes == [("a", 2, False), ("b", 4, True)]
+    assert not any(a.kind is Kind.DATA_CHANGE for a in rev.actions)
