@@ -50,7 +50,7 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "add_index_concurrently": (("index_name", "table_name", "columns"), ()),
     "drop_index_concurrently": (("index_name", "table_name"), ()),
     "add_required_column": (("table_name", "column"), ()),
-    "safe_rename_column": (("table_name", "old_column_name", "new_column_name"), ()),
+    "safe_rename_column": (("table_name", "old", "new"), ()),
     "safe_change_column_type": (("table_name", "column_name", "new_type"), ()),
     "add_foreign_key_safe": (
         ("constraint_name", "source_table", "referent_table", "local_cols", "remote_cols"),
@@ -75,6 +75,19 @@ PATTERN_OPS = (
     "merge_columns",
 )
 """Multi-phase pattern operations: written once in ``expand()`` (DESIGN §2)."""
+
+SELF_UNDOING_OPS = frozenset(
+    {
+        *PATTERN_OPS,
+        "safe_drop_column",
+        "safe_drop_table",
+        "add_foreign_key_safe",
+        "add_check_constraint_safe",
+        "add_unique_constraint_safe",
+        "set_not_null_safe",
+    }
+)
+"""Operations the phase runner undoes by itself (they are ``PatternOperation`` s)."""
 
 ZDM_OPS = frozenset(
     {

@@ -43,16 +43,8 @@ def build_zdm(name: str, origin: str, b: Bound) -> list[Action]:
         ]
     if name in PATTERN_OPS:
         col = b.value("column")
-        column = (
-            col.name
-            if isinstance(col, ColumnSpec)
-            else b.text("column_name") or b.text("old_column_name")
-        )
-        return [
-            new_action(
-                Kind.PATTERN, origin, column=column, name=b.text("new_column_name"), **common
-            )
-        ]
+        column = col.name if isinstance(col, ColumnSpec) else b.text("column_name") or b.text("old")
+        return [new_action(Kind.PATTERN, origin, column=column, name=b.text("new"), **common)]
     if name in ("add_foreign_key_safe", "add_check_constraint_safe", "add_unique_constraint_safe"):
         kind = {"add_foreign_key_safe": "foreign_key", "add_check_constraint_safe": "check"}.get(
             name, "unique"

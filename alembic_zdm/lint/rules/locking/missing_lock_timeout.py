@@ -9,8 +9,12 @@ it in the same function. The plugin's own operations set the timeout themselves
 and never trigger this rule; neither do `CONCURRENTLY` builds, which by design
 wait without blocking others.
 
-If your `env.py` sets `lock_timeout` for every migration, add `ZDM123` to
-`ignore` in `[tool.alembic_zdm.lint]`.
+The phase functions of a phased revision (`expand()` … `undo_contract()`) are
+exempt: the phase runner opens every phase transaction with the DDL lock timeout
+(`lock_timeout_ms`) and retries the step when it expires. Plain `upgrade()` /
+`downgrade()` revisions run through Alembic's own path and are checked. If your
+`env.py` sets `lock_timeout` for every migration, add `ZDM123` to `ignore` in
+`[tool.alembic_zdm.lint]`.
 
 **Databases:** PostgreSQL, MySQL, MariaDB.
 
@@ -67,6 +71,8 @@ def _locks(action: Action) -> bool:
     dialects=frozenset({"postgresql", "mysql", "mariadb"}),
 )
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
+    if rev.phased and not rev.sql_mode:
+        return  # the phase runner sets the lock timeout of every phase transaction
     settings = _TIMEOUTS[target.dialect]
     covered: set[str | None] = set()
     reported: set[str | None] = set()

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...extract.ops import SELF_UNDOING_OPS
 from ...model import PHASE_FUNCTIONS, SCHEMA_KINDS, FunctionInfo, Kind, Revision, Severity
 from ...registry import Hit, rule
 from ...target import Target
@@ -49,6 +50,10 @@ def _needs_undo(fn: FunctionInfo) -> bool:
         a.kind in SCHEMA_KINDS and a.kind is not Kind.VALIDATE_CONSTRAINT and not a.safe
         for a in fn.actions
     )
+
+
+def _undone_by_runner(fn: FunctionInfo) -> bool:
+    return bool(fn.actions) and all(a.zdm_op in SELF_UNDOING_OPS for a in fn.actions)
 
 
 def _empty(fn: FunctionInfo | None) -> bool:
@@ -67,7 +72,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         if forward is None or forward.trivial:
             continue
         undo = rev.functions.get(undo_name)
-        if undo is None and rev.phased:
+        if undo is None and rev.phased and not _undone_by_runner(forward):
             yield Hit(
                 forward.line,
                 forward.col,
