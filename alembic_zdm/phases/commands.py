@@ -57,7 +57,6 @@ def upgrade(
     :param phase: a phase limit (``--phase``); ``-x zdm_phase=N`` works too.
     :returns: the phase steps that ran.
     """
-    from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
 
     from ..config import load_settings
@@ -75,16 +74,7 @@ def upgrade(
         max_phase = parse_phase(settings.phase)
     script = ScriptDirectory.from_config(config)
     run = UpgradeRun(script, settings, target, max_phase)
-    with EnvironmentContext(
-        config,
-        script,
-        fn=run,
-        as_sql=sql,
-        starting_rev=start,
-        destination_rev=target,
-        tag=tag,
-    ):
-        script.run_env()
+    _run_env(config, script, run, sql, start, target, tag)
     return run.executed
 
 
@@ -103,7 +93,6 @@ def downgrade(
 
     :returns: the undo steps that ran.
     """
-    from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
 
     from ..config import load_settings
@@ -124,17 +113,26 @@ def downgrade(
         raise util.CommandError("downgrade with --sql requires <fromrev>:<torev>")
     script = ScriptDirectory.from_config(config)
     run = DowngradeRun(script, settings, target, min_phase)
+    _run_env(config, script, run, sql, start, target, tag)
+    return run.executed
+
+
+def _run_env(
+    config: Config,
+    script: Any,
+    fn: Any,
+    sql: bool,
+    start: str | None,
+    target: str | None,
+    tag: str | None,
+) -> None:
+    """Run the user's ``env.py`` with *fn* as the migration function, as Alembic's commands do."""
+    from alembic.runtime.environment import EnvironmentContext
+
     with EnvironmentContext(
-        config,
-        script,
-        fn=run,
-        as_sql=sql,
-        starting_rev=start,
-        destination_rev=target,
-        tag=tag,
+        config, script, fn=fn, as_sql=sql, starting_rev=start, destination_rev=target, tag=tag
     ):
         script.run_env()
-    return run.executed
 
 
 def rollback(config: Config, sql: bool = False) -> list[Any]:
