@@ -14,9 +14,7 @@ from alembic_zdm.errors import ConfigError
 
 def _project(tmp_path: Path, pyproject: str = "", ini_extra: str = "") -> Config:
     (tmp_path / "pyproject.toml").write_text(pyproject)
-    (tmp_path / "alembic.ini").write_text(
-        "[alembic]\nscript_location = migrations\n" + ini_extra
-    )
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n" + ini_extra)
     return Config(str(tmp_path / "alembic.ini"))
 
 
@@ -32,12 +30,16 @@ def test_defaults_when_nothing_is_configured(tmp_path: Path) -> None:
 def test_each_level_overrides_the_one_below(tmp_path: Path) -> None:
     cfg = _project(
         tmp_path,
-        pyproject='[tool.alembic_zdm]\nlock_timeout_ms = 700\nretries = 3\nbackfill_target_ms = 150\n'
+        pyproject="[tool.alembic_zdm]\nlock_timeout_ms = 700\nretries = 3\nbackfill_target_ms = 150\n"
         '[tool.alembic_zdm.lint]\ntarget = "postgresql>=15"\n',
         ini_extra="[alembic_zdm]\nlock_timeout_ms = 800\nretries = 4\n",
     )
     settings = load_settings(cfg)
-    assert (settings.lock_timeout_ms, settings.retries, settings.backfill_target_ms) == (800, 4, 150)
+    assert (settings.lock_timeout_ms, settings.retries, settings.backfill_target_ms) == (
+        800,
+        4,
+        150,
+    )
     assert settings.lint == {"target": "postgresql>=15"}
 
     cfg.cmd_opts = argparse.Namespace(x=["zdm_lock_timeout=900"])
