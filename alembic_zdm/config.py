@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
-
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -80,6 +78,8 @@ _FIELDS = {f.name: f for f in dataclasses.fields(ZdmSettings)}
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
+    from .errors import ConfigError  # errors import Alembic: keep ``config`` cheap for the linter
+
     field = _FIELDS[name]
     kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
     try:
@@ -106,6 +106,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
 
 
 def _apply(base: ZdmSettings, values: Mapping[str, Any], source: str) -> ZdmSettings:
+    from .errors import ConfigError
+
     changes: dict[str, Any] = {}
     for key, value in values.items():
         name = key.replace("-", "_")

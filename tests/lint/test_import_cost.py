@@ -24,3 +24,21 @@ def test_linter_core_loads_no_sql_parser_for_op_only_files() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False False"
+
+
+def test_lint_command_loads_neither_alembic_nor_sqlalchemy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    revision = tmp_path / "a1_add.py"
+    revision.write_text(
+        'revision = "a1"\ndown_revision = None\nfrom alembic import op\n'
+        'def upgrade():\n    op.create_index("ix", "t", ["a"])\n'
+    )
+    code = (
+        "import sys\n"
+        "from alembic_zdm.cli import main\n"
+        f"rc = main(['lint', {str(revision)!r}, '--no-cache', '--format', 'json', '-o', '/dev/null'])\n"
+        "print(rc, 'alembic' in sys.modules, 'sqlalchemy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "1 False False"
