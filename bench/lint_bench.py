@@ -347,7 +347,7 @@ def report(results: dict[str, object]) -> str:
         ("alembic-zdm lint, cold (no cache)", results["cold_api_s"], "budget 1.0 s"),
         ("alembic-zdm lint, warm (result cache)", results["warm_api_s"], "budget 0.25 s"),
         (
-            "  + import alembic_zdm (loads alembic, sqlalchemy)",
+            "  + import alembic_zdm",
             results.get("package_import_s"),
             "per process",
         ),
