@@ -45,6 +45,17 @@ class UnsupportedDialectError(ZdmError):
     """An operation that the connected database cannot run safely."""
 
 
+class TableCopyRequiredError(UnsupportedDialectError):
+    """A change the server can only make by copying the table (MySQL ``ALGORITHM=COPY``).
+
+    :attr:`commands` holds ready ``gh-ost`` and ``pt-online-schema-change`` command lines.
+    """
+
+    def __init__(self, message: str, commands: Sequence[str] = ()) -> None:
+        self.commands = list(commands)
+        super().__init__(message)
+
+
 class SchemaObjectError(ZdmError):
     """An unknown (or unexpectedly existing) table, column, index or constraint."""
 

@@ -66,6 +66,25 @@ def dual_write_function(
     return object_name("dwfn", table, *old, *new, dialect_name=dialect_name)
 
 
+def dual_write_event_trigger(
+    table: str,
+    old: tuple[str, ...],
+    new: tuple[str, ...],
+    event: str,
+    dialect_name: str = "mysql",
+) -> str:
+    """Name of the per-event dual-write trigger (MySQL/SQLite: one trigger per event).
+
+    *event* is a short tag: ``ins`` / ``upd`` (MySQL), ``ins_fwd``, ``upd_bwd``… (SQLite).
+    """
+    return object_name(f"dw_{event}", table, *old, *new, dialect_name=dialect_name)
+
+
+def check_trigger(table: str, constraint: str, event: str, dialect_name: str = "mysql") -> str:
+    """Name of a trigger enforcing CHECK *constraint* on *event* (``ins``/``upd``) (MySQL)."""
+    return object_name(f"ck_{event}", table, constraint, dialect_name=dialect_name)
+
+
 def not_null_check(table: str, column: str, dialect_name: str = "postgresql") -> str:
     """Name of the temporary ``CHECK (column IS NOT NULL)`` constraint."""
     return object_name("nn", table, column, dialect_name=dialect_name)

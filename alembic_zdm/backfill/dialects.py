@@ -50,10 +50,16 @@ GENERIC = BackfillDialect(
 )
 
 
+_BUILTIN = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
+"""``dialect.name`` → the module of this package that registers it (imported lazily)."""
+
+
 def for_dialect(dialect: Any) -> BackfillDialect:
     """The entry for *dialect* (the generic one when it has none)."""
-    from . import postgresql  # noqa: F401  (registers itself)
+    if dialect.name in _BUILTIN and dialect.name not in _REGISTRY:
+        import importlib
 
+        importlib.import_module(f"{__package__}.{_BUILTIN[dialect.name]}")
     return _REGISTRY.get(dialect.name, GENERIC)
 
 

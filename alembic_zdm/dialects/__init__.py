@@ -41,7 +41,12 @@ __all__ = [
     "register_dialect",
 ]
 
-_BUILTIN: dict[str, str] = {"postgresql": f"{__name__}.postgresql"}
+_BUILTIN: dict[str, str] = {
+    "postgresql": f"{__name__}.postgresql",
+    "mysql": f"{__name__}.mysql",
+    "mariadb": f"{__name__}.mysql",
+    "sqlite": f"{__name__}.sqlite",
+}
 """``dialect.name`` → module that registers its support (imported lazily)."""
 
 _SUPPORT: dict[str, type[DialectSupport]] = {}
@@ -79,8 +84,10 @@ def support_class(name: str) -> type[DialectSupport]:
 
 def dialect_support(dialect: Dialect) -> DialectSupport:
     """The :class:`DialectSupport` for *dialect*, with the server version it reports."""
-    version = getattr(dialect, "server_version_info", None)
-    return support_class(dialect.name)(dialect, tuple(version) if version else None)
+    from .capabilities import parse_version
+
+    version = parse_version(getattr(dialect, "server_version_info", None))
+    return support_class(dialect.name)(dialect, version)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,13 +131,23 @@ def plans(op_type: type[Any], *dialect_names: str) -> Callable[[P], P]:
     return decorate
 
 
+def find_planner(op_type: type[Any], name: str) -> Planner | None:
+    """The plan function of *op_type* (or a base class) for dialect *name*, if any."""
+    if name in _BUILTIN:
+        support_class(name)
+    for klass in op_type.__mro__:
+        planner = _PLANNERS.get((klass, name))
+        if planner is not None:
+            return planner
+    return None
+
+
 def build_plan(operation: Any, context: PlanContext) -> list[Statement]:
     """The statements that carry out *operation* on the context's dialect."""
     name = context.support.name
-    for klass in type(operation).__mro__:
-        planner = _PLANNERS.get((klass, name))
-        if planner is not None:
-            return planner(operation, context)
+    planner = find_planner(type(operation), name)
+    if planner is not None:
+        return planner(operation, context)
     raise UnsupportedDialectError(
         f"{type(operation).__name__} has no implementation for the {name!r} database yet; "
         "use the plain Alembic operation or open an issue."

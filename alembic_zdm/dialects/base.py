@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ..errors import UnsupportedDialectError, ZdmError
 from ..sql.quoting import Quoter
-from ..sql.statement import LockLevel, Statement
+from ..sql.statement import BatchAlter, LockLevel, Statement, TimeoutClass
+from .capabilities import Capabilities, profile
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,13 +68,25 @@ class DialectSupport:
     :param server_version: the server version, when known (``None`` offline).
     """
 
-    name: ClassVar[str] = ""
+    name: str = ""
+    """The name plans are registered under (``"mariadb"`` for a MariaDB server even
+    when SQLAlchemy's dialect says ``mysql``)."""
     min_version: ClassVar[tuple[int, ...]] = ()
 
     def __init__(self, dialect: Dialect, server_version: tuple[int, ...] | None) -> None:
         self.dialect = dialect
         self.server_version = server_version
         self.quoter = Quoter(dialect)
+
+    @property
+    def caps(self) -> Capabilities:
+        """What this server version can do online (:mod:`~alembic_zdm.dialects.capabilities`)."""
+        return profile(self.name, self.server_version)
+
+    @property
+    def transactional_ddl(self) -> bool:
+        """DDL runs inside a transaction (savepoints around each try work)."""
+        return self.caps.transactional_ddl
 
     @property
     def version_text(self) -> str:
@@ -84,8 +97,11 @@ class DialectSupport:
 
     def require_supported_version(self) -> None:
         """Refuse a server older than :attr:`min_version`."""
-        if self.server_version is not None and self.server_version < self.min_version:
-            need = ".".join(str(p) for p in self.min_version)
+        from .capabilities import MIN_VERSIONS
+
+        minimum = MIN_VERSIONS.get(self.name, self.min_version)
+        if self.server_version is not None and self.server_version < minimum:
+            need = ".".join(str(p) for p in minimum)
             raise UnsupportedDialectError(
                 f"{self.name} {self.version_text} is too old for alembic-zdm's safe "
                 f"operations; they need {self.name} {need} or newer."
@@ -124,6 +140,26 @@ class DialectSupport:
     def check_connection(self, connection: Connection) -> None:
         """Warn (once) about connection setups that defeat the lock policy (poolers)."""
 
+    def session_statements(
+        self, variables: Sequence[tuple[str, str]]
+    ) -> tuple[list[str], list[str]]:
+        """SQL that sets *variables* for the session, and SQL that puts them back."""
+        raise UnsupportedDialectError(f"{self.name} has no session variables to set.")
+
+    def run_batch(self, operations: Any, batch: BatchAlter) -> None:
+        """Apply *batch* through Alembic's ``batch_alter_table`` (table recreation)."""
+        with operations.batch_alter_table(batch.table, schema=batch.schema) as b:
+            for method, args, kw in batch.calls:
+                getattr(b, method)(*args, **dict(kw))
+
+    def backfill_check(self, query: str, message: str) -> Statement:
+        """The offline check that a backfill reached every row (*query*: rows that differ)."""
+        return self.data_check(query, message)
+
+    def data_check(self, query: str, message: str) -> Statement:
+        """One statement that stops the phase with *message* when *query* returns rows."""
+        return guard(self.quoter, query, message, kind="data")
+
     # ---- catalog (online only)
 
     def lock_holders(
@@ -160,3 +196,39 @@ class DialectSupport:
         from sqlalchemy import text
 
         return list(connection.execute(text(sql), params))
+
+
+def guard(
+    q: Quoter, query: str, message: str, *, kind: str, params: dict[str, object] | None = None
+) -> Statement:
+    """A :attr:`~Statement.fail_if_rows` check: count *query*'s rows, stop when any.
+
+    ``SELECT count(*) FROM (query) AS zdm_rows HAVING count(*) > 0`` — the executor
+    raises *message* with the count; offline the query is printed for the operator.
+    """
+    # *query* is SQL written by the user (or built by a plan) by design.
+    sql = f"SELECT count(*) FROM ({query}) AS zdm_rows HAVING count(*) > 0"  # noqa: S608
+    return Statement(
+        sql,
+        timeout_class=TimeoutClass.CONCURRENT,
+        fail_if_rows=message,
+        fail_kind=kind,
+        description=message,
+        params=dict(params or {}),
+    )
+
+
+def orphans_query(q: Quoter, op: Any) -> str:
+    """Rows of the referencing table whose key has no referenced row (MATCH SIMPLE)."""
+    child = q.table(op.source_table, op.source_schema)
+    parent = q.table(op.referent_table, op.referent_schema)
+    present = " AND ".join(f"zdm_c.{q.name(c)} IS NOT NULL" for c in op.local_cols)
+    join = " AND ".join(
+        f"zdm_p.{q.name(r)} = zdm_c.{q.name(c)}"
+        for c, r in zip(op.local_cols, op.remote_cols, strict=True)
+    )
+    # Every name above went through the quoter.
+    return (
+        f"SELECT 1 FROM {child} AS zdm_c WHERE {present} AND NOT EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {parent} AS zdm_p WHERE {join})"
+    )

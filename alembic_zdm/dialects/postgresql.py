@@ -150,6 +150,19 @@ class PostgresSupport(DialectSupport):
             server_port,
         )
 
+    def backfill_check(self, query: str, message: str) -> Statement:
+        return Statement(
+            pg.raise_if_rows(self.quoter, query, message, pg.DATA_ERRCODE),
+            timeout_class=TimeoutClass.NONE,
+        )
+
+    def data_check(self, query: str, message: str) -> Statement:
+        return Statement(
+            pg.raise_if_rows(self.quoter, query, message, pg.DATA_ERRCODE),
+            timeout_class=TimeoutClass.CONCURRENT,
+            description="Data integrity check",
+        )
+
     # ---- catalog
 
     def lock_holders(

@@ -35,17 +35,23 @@ def register(*dialect_names: str) -> Callable[[type[Any]], type[Any]]:
     return decorate
 
 
-def _load() -> None:
-    from . import postgresql  # noqa: F401
+_BUILTIN = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
+
+
+def _load(name: str) -> None:
+    if name in _BUILTIN and name not in _ENABLE:
+        import importlib
+
+        importlib.import_module(f"{__package__}.{_BUILTIN[name]}")
 
 
 def _builder(table: dict[str, PlanBuilder], dialect: Any) -> PlanBuilder:
-    _load()
+    _load(dialect.name)
     builder = table.get(dialect.name)
     if builder is None:
         raise UnsupportedDialectError(
             f"Dual-write triggers are not available for the {dialect.name!r} database yet; "
-            f"supported: {', '.join(sorted(table))}."
+            f"supported: {', '.join(sorted(set(table) | set(_BUILTIN)))}."
         )
     return builder
 

@@ -34,7 +34,13 @@ from sqlalchemy.engine import Connection
 
 from ..config import ZdmSettings, settings_for_context
 from ..dialects import Blocker, DialectSupport, dialect_support
-from ..errors import LockNotAcquiredError, ZdmError
+from ..errors import (
+    DataIntegrityError,
+    LockNotAcquiredError,
+    SchemaObjectError,
+    UnsupportedDialectError,
+    ZdmError,
+)
 from ..sql.statement import Plan, Statement
 from .policy import TimeoutPolicy, backoff_ms, policy_for
 
@@ -151,7 +157,30 @@ class _Offline:
             for sql in self.support.timeout_statements(lock, stmt, local=True):
                 self.emit(sql)
             self.current[name] = value
-        self.emit(_render(statement, self.ctx))
+        self._statement(statement)
+
+    def _statement(self, statement: Statement) -> None:
+        """The statement itself, with its session variables around it."""
+        before, after = (
+            self.support.session_statements(statement.session) if statement.session else ([], [])
+        )
+        for sql in before:
+            self.emit(sql)
+        if statement.batch is not None:
+            self._batch(statement)
+        else:
+            self.emit(_render(statement, self.ctx))
+        for sql in after:
+            self.emit(sql)
+
+    def _batch(self, statement: Statement) -> None:
+        """Batch mode recreates the table from its reflected definition: no database, no SQL."""
+        assert statement.batch is not None
+        raise UnsupportedDialectError(
+            f"{statement.description or 'This change'} recreates table "
+            f"{statement.batch.table!r} (SQLite batch mode), which needs the live database to "
+            "read the table from, so it has no offline SQL; run this migration online."
+        )
 
     def _reset_local(self) -> None:
         if self.current:
@@ -168,14 +197,14 @@ class _Offline:
             names = _set_names(policy)
             for sql in timeouts:
                 self.emit(sql)
-            self.emit(_render(statement, self.ctx))
+            self._statement(statement)
             for sql in self.support.reset_statements(names, local=False):
                 self.emit(sql)
             return
         self.emit("BEGIN")
         for sql in timeouts:
             self.emit(sql)
-        self.emit(_render(statement, self.ctx))
+        self._statement(statement)
         self.emit("COMMIT")
 
 
@@ -257,7 +286,7 @@ class _Online:
         blockers: list[Blocker] = []
         for attempt in range(1, policy.attempts + 1):
             try:
-                return self._try(statement, policy)
+                rows = self._try(statement, policy)
             except Exception as exc:
                 if statement.builds_index:
                     self._drop_invalid(statement)
@@ -278,12 +307,31 @@ class _Online:
                     delay,
                 )
                 self.sleep(delay / 1000)
+                continue
+            _check_guard(statement, rows)
+            return rows
         raise AssertionError("unreachable")
 
     def _try(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
+        if not statement.session:
+            return self._try_plain(statement, policy)
+        before, after = self.support.session_statements(statement.session)
+        for sql in before:
+            _execute_sql(self.conn, sql)
+        try:
+            return self._try_plain(statement, policy)
+        finally:
+            for sql in after:
+                _execute_sql(self.conn, sql)
+
+    def _try_plain(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
         conn = self.conn
         autocommit_conn = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-        if statement.autocommit or (autocommit_conn and not policy.sets_anything):
+        if (
+            statement.autocommit
+            or (autocommit_conn and not policy.sets_anything)
+            or not self.support.transactional_ddl
+        ):
             return self._session_scoped(statement, policy)
         if autocommit_conn:
             return self._explicit_transaction(statement, policy)
@@ -291,7 +339,13 @@ class _Online:
             return self._savepoint(statement, policy)
         with conn.begin():
             self._set_local(policy)
-            return _execute(conn, statement)
+            return self._execute(statement)
+
+    def _execute(self, statement: Statement) -> list[Any]:
+        if statement.batch is not None:
+            self.support.run_batch(Operations(self.ctx), statement.batch)
+            return []
+        return _execute(self.conn, statement)
 
     def _set_local(self, policy: TimeoutPolicy) -> None:
         for sql in self.support.timeout_statements(
@@ -305,7 +359,7 @@ class _Online:
         savepoint = conn.begin_nested()
         try:
             self._set_local(policy)
-            rows = _execute(conn, statement)
+            rows = self._execute(statement)
         except BaseException:
             savepoint.rollback()
             raise
@@ -319,7 +373,7 @@ class _Online:
         _execute_sql(conn, "BEGIN")
         try:
             self._set_local(policy)
-            rows = _execute(conn, statement)
+            rows = self._execute(statement)
         except BaseException:
             _execute_sql(conn, "ROLLBACK")
             raise
@@ -329,14 +383,14 @@ class _Online:
     def _session_scoped(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
         conn = self.conn
         if not policy.sets_anything:
-            return _execute(conn, statement)
+            return self._execute(statement)
         saved = self.support.read_timeouts(conn)
         try:
             for sql in self.support.timeout_statements(
                 policy.lock_timeout_ms, policy.statement_timeout_ms, local=False
             ):
                 _execute_sql(conn, sql)
-            return _execute(conn, statement)
+            return self._execute(statement)
         finally:
             self.support.restore_timeouts(conn, saved, local=False)
 
@@ -378,6 +432,19 @@ def _execute(conn: Connection, statement: Statement) -> list[Any]:
     else:
         result = conn.exec_driver_sql(statement.sql, execution_options={"no_parameters": True})
     return list(result) if result.returns_rows else []
+
+
+def _check_guard(statement: Statement, rows: Sequence[Any]) -> None:
+    """Raise the guard's sentence when its query found rows (see ``Statement.fail_if_rows``)."""
+    if not statement.fail_if_rows or not rows:
+        return
+    first = rows[0][0] if len(rows[0]) else None
+    data = statement.fail_kind != "schema"
+    count = f" ({first} offending rows)" if data and isinstance(first, int) and first > 0 else ""
+    message = statement.fail_if_rows.rstrip(".") + count + "."
+    if statement.fail_kind == "schema":
+        raise SchemaObjectError(message)
+    raise DataIntegrityError(message)
 
 
 def _lock_error(

@@ -39,6 +39,7 @@ def policy_for(settings: ZdmSettings, timeout_class: TimeoutClass) -> TimeoutPol
     DDL           ``lock_timeout_ms`` (500 ms)    ``ddl_statement_timeout_ms`` (1 min)
     CONCURRENT    ``concurrent_lock_timeout_ms``  ``concurrent_statement_timeout_ms``
                   (0 = none)                      (1 h)
+    ONLINE        ``lock_timeout_ms``             ``concurrent_statement_timeout_ms``
     BACKFILL      ``lock_timeout_ms``             ``backfill_statement_timeout_ms``
     NONE          unchanged                       unchanged
     ============  ==============================  ===================================
@@ -51,6 +52,10 @@ def policy_for(settings: ZdmSettings, timeout_class: TimeoutClass) -> TimeoutPol
     if timeout_class is TimeoutClass.CONCURRENT:
         return TimeoutPolicy(
             settings.concurrent_lock_timeout_ms, settings.concurrent_statement_timeout_ms, attempts
+        )
+    if timeout_class is TimeoutClass.ONLINE:
+        return TimeoutPolicy(
+            settings.lock_timeout_ms, settings.concurrent_statement_timeout_ms, attempts
         )
     if timeout_class is TimeoutClass.BACKFILL:
         return TimeoutPolicy(

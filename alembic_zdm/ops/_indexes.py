@@ -40,9 +40,10 @@ def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> lis
     for index in inspect(ctx.connection).get_indexes(table, schema=schema):
         cols = index.get("column_names") or []
         options = index.get("dialect_options") or {}
-        if column not in cols and not (None in cols or options.get("postgresql_where")):
+        partial = options.get("postgresql_where") or options.get("sqlite_where")
+        if column not in cols and not (None in cols or partial):
             continue
-        if None in cols or options.get("postgresql_where"):
+        if None in cols or partial:
             raise SchemaObjectError(
                 f"Index {index['name']!r} on {table!r} is an expression or partial index, which "
                 f"cannot be carried over automatically; drop it before this migration and "
@@ -60,7 +61,7 @@ def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> lis
     return found
 
 
-def build_copies(
+def pg_build_copies(
     ctx: Any,
     table: str,
     indexes: list[IndexCopy],
@@ -96,7 +97,7 @@ def build_copies(
     return plan
 
 
-def drop_copies(
+def pg_drop_copies(
     ctx: Any, indexes: list[IndexCopy], name_of: Callable[[str, str], str], schema: str | None
 ) -> list[Statement]:
     """``DROP INDEX CONCURRENTLY IF EXISTS`` of each copy."""
@@ -113,7 +114,7 @@ def drop_copies(
     ]
 
 
-def rename_index(ctx: Any, table: str, old: str, new: str, schema: str | None) -> Statement:
+def pg_rename_index(ctx: Any, table: str, old: str, new: str, schema: str | None) -> Statement:
     """``ALTER INDEX old RENAME TO new`` (brief ACCESS EXCLUSIVE on the index)."""
     q = Quoter(ctx.dialect)
     return Statement(
@@ -121,3 +122,56 @@ def rename_index(ctx: Any, table: str, old: str, new: str, schema: str | None) -
         lock=LockLevel.ACCESS_EXCLUSIVE, timeout_class=TimeoutClass.DDL, table=table,
         schema=schema, description=f"rename index {old} to {new}",
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- per-dialect entry points
+
+
+def build_copies(
+    ctx: Any,
+    table: str,
+    indexes: list[IndexCopy],
+    source: str,
+    target: str,
+    name_of: Callable[[str, str], str],
+    schema: str | None,
+) -> list[Statement]:
+    """Online copies of each index with *source* replaced by *target* (dialect's DDL)."""
+    plan: list[Statement] = ctx.ddl_impl.build_copies(
+        table, indexes, source, target, name_of, schema
+    )
+    return plan
+
+
+def drop_copies(
+    ctx: Any,
+    indexes: list[IndexCopy],
+    name_of: Callable[[str, str], str],
+    schema: str | None,
+    table: str = "",
+) -> list[Statement]:
+    """Drop the copies made by :func:`build_copies`."""
+    plan: list[Statement] = ctx.ddl_impl.drop_copies(table, indexes, name_of, schema)
+    return plan
+
+
+def rename_index(
+    ctx: Any,
+    table: str,
+    old: str,
+    new: str,
+    schema: str | None,
+    index: IndexCopy | None = None,
+    columns: tuple[str, ...] | None = None,
+) -> list[Statement]:
+    """Index *old* takes the name *new*; *index* / *columns* describe it now (SQLite
+    has no ``RENAME INDEX`` and recreates it)."""
+    cols = columns if columns is not None else (index.columns if index else ())
+    unique = bool(index.unique) if index else False
+    plan: list[Statement] = ctx.ddl_impl.rename_index(table, old, new, schema, cols, unique)
+    return plan
+
+
+def replace_column(columns: tuple[str, ...], source: str, target: str) -> tuple[str, ...]:
+    """*columns* with *source* replaced by *target*."""
+    return tuple(target if c == source else c for c in columns)

@@ -14,11 +14,24 @@ from ..phases.model import Phase
 from ..sql.statement import Statement
 
 
-def not_null_plan(ctx: Any, table: str, column: str, schema: str | None) -> list[Statement]:
+def not_null_plan(
+    ctx: Any, table: str, column: str, schema: str | None, default: str | None = None
+) -> list[Statement]:
     """The statements of ``set_not_null_safe(table, column)`` in its contract phase."""
     from ..dialects import PlanContext, build_plan, dialect_support
     from .not_null import SetNotNullSafeOp
 
     support = dialect_support(ctx.dialect)
     plan_ctx = PlanContext(support, support.quoter, ctx.settings, phase=Phase.CONTRACT)
-    return build_plan(SetNotNullSafeOp(table, column, schema=schema), plan_ctx)
+    op = SetNotNullSafeOp(table, column, schema=schema)
+    info = None if ctx.offline else ctx.column(table, column, schema)
+    if info is not None:
+        op = SetNotNullSafeOp(
+            table,
+            column,
+            schema=schema,
+            existing_type=info["type"],
+            existing_server_default=default if default is not None else info.get("default"),
+            existing_comment=info.get("comment"),
+        )
+    return build_plan(op, plan_ctx)

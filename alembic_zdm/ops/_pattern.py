@@ -24,7 +24,7 @@ from ..config import ZdmSettings, settings_for_context
 from ..dual_write import DualWriteSpec, disable_plan, enable_plan
 from ..errors import SchemaObjectError
 from ..phases.context import current_phase_run
-from ..sql.statement import LockLevel, Statement, TimeoutClass
+from ..sql.statement import Statement
 
 
 class Ctx:
@@ -46,6 +46,8 @@ class Ctx:
         """Execute *plan* (or write it out offline)."""
         from ..execution.executor import execute_plan
 
+        if plan:
+            plan = self.ddl_impl.prepare(list(plan))
         execute_plan(self.operations, plan, settings=self.settings)
 
     def compile(self, element: Any) -> str:
@@ -112,73 +114,60 @@ class Ctx:
             )
         return info["type"]
 
-    # ---- column DDL
+    # ---- column DDL (per dialect: see :mod:`alembic_zdm.ops._ddl`)
+
+    @property
+    def ddl_impl(self) -> Any:
+        """The dialect's :class:`~alembic_zdm.ops._ddl.ColumnDdl`."""
+        impl = self.__dict__.get("_ddl_impl")
+        if impl is None:
+            from ._ddl import column_ddl
+
+            impl = self.__dict__["_ddl_impl"] = column_ddl(self)
+        return impl
 
     def ddl(
         self, element: Any, table: str, description: str, schema: str | None = None
     ) -> Statement:
         """An ACCESS EXCLUSIVE, short-lock-timeout statement from an Alembic DDL element."""
-        return Statement(
-            self.compile(element),
-            lock=LockLevel.ACCESS_EXCLUSIVE,
-            timeout_class=TimeoutClass.DDL,
-            table=table,
-            schema=schema,
-            description=description,
-        )
+        return self.ddl_impl.ddl(element, table, description, schema)  # type: ignore[no-any-return]
 
     def add_column(self, table: str, column: Any, schema: str | None) -> Statement:
-        from alembic.ddl.base import AddColumn
-
-        return self.ddl(
-            AddColumn(table, column, schema=schema), table, f"add column {table}.{column.name}"
-        )
+        return self.ddl_impl.add_column(table, column, schema)  # type: ignore[no-any-return]
 
     def drop_column(self, table: str, name: str, schema: str | None) -> Statement:
-        from alembic.ddl.base import DropColumn
-        from sqlalchemy import Column, Integer
-
-        return self.ddl(
-            DropColumn(table, Column(name, Integer), schema=schema),
-            table,
-            f"drop column {table}.{name}",
-        )
+        return self.ddl_impl.drop_column(table, name, schema)  # type: ignore[no-any-return]
 
     def rename(self, table: str, old: str, new: str, schema: str | None) -> Statement:
-        from alembic.ddl.base import ColumnName
-
-        return self.ddl(
-            ColumnName(table, old, new, schema=schema), table, f"rename {table}.{old} to {new}"
-        )
+        return self.ddl_impl.rename(table, old, new, schema)  # type: ignore[no-any-return]
 
     def set_default(
         self, table: str, column: str, default: str | None, schema: str | None
     ) -> Statement:
-        from alembic.ddl.base import ColumnDefault
-        from sqlalchemy import text
+        return self.ddl_impl.set_default(table, column, default, schema)  # type: ignore[no-any-return]
 
-        value = text(default) if default is not None else None
-        return self.ddl(
-            ColumnDefault(table, column, value, schema=schema),
-            table,
-            f"default of {table}.{column}",
-        )
+    def nullable(
+        self,
+        table: str,
+        column: str,
+        nullable: bool,
+        schema: str | None,
+        info: dict[str, Any] | None = None,
+    ) -> Statement:
+        """*info*: the column's definition when the same plan renames it into place."""
+        return self.ddl_impl.nullable(table, column, nullable, schema, info)  # type: ignore[no-any-return]
 
-    def nullable(self, table: str, column: str, nullable: bool, schema: str | None) -> Statement:
-        from alembic.ddl.base import ColumnNullable
+    def not_null_safe(
+        self, table: str, column: str, schema: str | None, default: str | None = None
+    ) -> list[Statement]:
+        """CHECK (col IS NOT NULL) NOT VALID → VALIDATE → SET NOT NULL → drop the CHECK.
 
-        what = "drop NOT NULL" if nullable else "set NOT NULL"
-        return self.ddl(
-            ColumnNullable(table, column, nullable, schema=schema),
-            table,
-            f"{what} on {table}.{column}",
-        )
-
-    def not_null_safe(self, table: str, column: str, schema: str | None) -> list[Statement]:
-        """CHECK (col IS NOT NULL) NOT VALID → VALIDATE → SET NOT NULL → drop the CHECK."""
+        *default*: the server default the column will have by then (MySQL rewrites the
+        whole column definition, so a default set earlier in the same plan must be known).
+        """
         from ._not_null import not_null_plan
 
-        return not_null_plan(self, table, column, schema)
+        return not_null_plan(self, table, column, schema, default)
 
     # ---- data
 
@@ -191,6 +180,10 @@ class Ctx:
     ) -> None:
         """Run (or render) the batched backfill of *spec* outside the migration transaction."""
         options = BackfillOptions.from_settings(self.settings, batch_size)
+        if not self.offline and self.mc._transaction is None and self.connection.in_transaction():
+            # No Alembic transaction (MySQL, SQLite: non-transactional DDL) but an
+            # auto-begun one: autocommit_block() would assert; commit it as Alembic would.
+            self.connection.commit()
         with self.mc.autocommit_block():
             if self.offline:
                 self.mc.impl.static_output(
@@ -209,24 +202,16 @@ class Ctx:
             reset_checkpoint(self.connection, spec, store)
 
     def verify(self, spec: BackfillSpec, key: tuple[str, ...] | None = None) -> None:
-        """Check *spec*'s columns hold their expressions everywhere (offline: a ``DO`` check)."""
+        """Check *spec*'s columns hold their expressions everywhere (offline: a check statement)."""
         if not self.offline:
             verify_backfill(self.connection, spec)
             return
-        from ..sql.postgresql import DATA_ERRCODE, raise_if_rows
-        from ..sql.quoting import Quoter
+        from ..dialects import dialect_support
 
         count, _ = mismatches(spec, spec.key or key or ("id",), 1)
         query = render(count.with_only_columns(_one()), self.dialect, literal=True)
         message = f"backfill of {spec.table} ({', '.join(spec.columns)}) is incomplete"
-        self.run(
-            [
-                Statement(
-                    raise_if_rows(Quoter(self.dialect), query, message, DATA_ERRCODE),
-                    timeout_class=TimeoutClass.NONE,
-                )
-            ]
-        )
+        self.run([dialect_support(self.dialect).backfill_check(query, message)])
 
     def dual_write(self, spec: DualWriteSpec, on: bool) -> None:
         """Install (*on*) or remove the dual-write trigger of *spec*."""

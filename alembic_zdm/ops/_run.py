@@ -68,3 +68,31 @@ def dispatch_pattern(operations: Operations, operation: PatternOperation) -> Non
             operation.run_phase(operations, phase, undo=False)
         return
     run_pattern(operations, operation)
+
+
+def column_info(
+    operations: Operations, table: str, column: str, schema: str | None
+) -> dict[str, Any] | None:
+    """The inspector's entry for *column* (``None`` offline); an unknown one is an error."""
+    from ..execution import catalog
+
+    if catalog.is_offline(operations):
+        return None
+    from sqlalchemy import inspect
+
+    catalog.require_columns(operations, table, [column], schema)
+    conn = catalog.connection_of(operations)
+    for info in inspect(conn).get_columns(table, schema=schema):
+        if info["name"] == column:
+            return dict(info)
+    return None  # pragma: no cover - require_columns already checked
+
+
+def table_column_names(operations: Operations, table: str, schema: str | None) -> list[str]:
+    """The columns of *table* (``[]`` offline); an unknown table is an error."""
+    from ..execution import catalog
+
+    if catalog.is_offline(operations):
+        return []
+    catalog.require_table(operations, table, schema)
+    return catalog.column_names(operations, table, schema)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import naming
-from ._indexes import IndexCopy, build_copies, column_indexes, rename_index
+from ._indexes import IndexCopy, build_copies, column_indexes, rename_index, replace_column
 
 
 class Swap:
@@ -51,9 +51,6 @@ class Swap:
         self, retired: str, drop_retired: bool, old_trigger: Any, new_trigger: Any = None
     ) -> None:
         """Prove NOT NULL, then swap in one transaction."""
-        from ..sql.quoting import Quoter
-        from ..sql.statement import LockLevel, Statement, TimeoutClass
-
         ctx, t, s = self.ctx, self.table, self.schema
         not_null = self.info is not None and not self.info["nullable"]
         default = self.info.get("default") if self.info is not None else None
@@ -72,24 +69,18 @@ class Swap:
                 ctx.set_default(t, self.column, default, s),
             ]
         if not_null and not drop_retired:
-            plan.append(ctx.nullable(t, retired, True, s))
+            plan.append(ctx.nullable(t, retired, True, s, self.info))
         dialect = ctx.dialect.name
         if drop_retired:
             plan.append(ctx.drop_column(t, retired, s))
         else:
-            plan += [
-                rename_index(ctx, t, i.name, naming.shadow_index(i.name, dialect), s)
-                for i in self.indexes
-            ]
-        plan += [
-            rename_index(ctx, t, self.copy_name(i.name, dialect), i.name, s) for i in self.indexes
-        ]
+            for i in self.indexes:
+                plan += rename_index(
+                    ctx, t, i.name, naming.shadow_index(i.name, dialect), s, i,
+                    replace_column(i.columns, self.column, retired),
+                )  # fmt: skip
+        for i in self.indexes:
+            plan += rename_index(ctx, t, self.copy_name(i.name, dialect), i.name, s, i, i.columns)
         if new_trigger is not None:
             plan += enable_plan(new_trigger, ctx.dialect)
-        q = Quoter(ctx.dialect)
-        lock = Statement(
-            f"LOCK TABLE {q.table(t, s)} IN ACCESS EXCLUSIVE MODE",
-            lock=LockLevel.ACCESS_EXCLUSIVE, timeout_class=TimeoutClass.DDL, table=t, schema=s,
-            description=f"lock {t} for the column swap",
-        )  # fmt: skip
-        ctx.run([lock, *plan])
+        ctx.ddl_impl.locked(t, s, plan)

@@ -19,6 +19,16 @@ _REFERENCING = (
 def drop_dependents_plan(
     ctx: Any, table: str, schema: str | None, column: str | None = None
 ) -> list[Statement]:
+    """What must go before *column* (or *table*) is dropped, in the dialect's DDL."""
+    if ctx.offline:
+        return []
+    plan: list[Statement] = ctx.ddl_impl.drop_dependents(table, schema, column)
+    return plan
+
+
+def pg_drop_dependents_plan(
+    ctx: Any, table: str, schema: str | None, column: str | None = None
+) -> list[Statement]:
     """``DROP INDEX CONCURRENTLY`` of the indexes on *column* (or all of *table*'s), then
     ``DROP CONSTRAINT`` of the foreign keys from it (and, for a table, into it)."""
     if ctx.offline:

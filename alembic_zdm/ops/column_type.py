@@ -91,7 +91,8 @@ class SafeChangeColumnTypeOp(PatternSteps):
 
         if given is not None:
             return given
-        return f"CAST({quoted(ctx, self.column_name)} AS {type_.compile(dialect=ctx.dialect)})"
+        column = quoted(ctx, self.column_name)
+        return str(ctx.ddl_impl.convert(column, type_.compile(dialect=ctx.dialect)))
 
     def _dual(self, ctx: Any, target: str, expr: str) -> Any:
         from ..dual_write import DualWriteSpec
@@ -115,7 +116,8 @@ class SafeChangeColumnTypeOp(PatternSteps):
         from ._pattern import literal_expr
 
         tbl = table(self.table_name, schema=self.schema)
-        probe = select(literal_expr(f"CAST(({expr}) AS {type_.compile(dialect=ctx.dialect)})"))
+        converted = ctx.ddl_impl.convert(f"({expr})", type_.compile(dialect=ctx.dialect))
+        probe = select(literal_expr(converted))
         probe = probe.select_from(tbl).where(column(self.column_name).is_(None)).limit(0)
         try:
             with ctx.connection.begin_nested():
@@ -176,7 +178,13 @@ class SafeChangeColumnTypeOp(PatternSteps):
 
         shadow = self._shadow(ctx)
         ctx.run(
-            drop_copies(ctx, self._indexes(ctx, self.column_name), naming.shadow_index, self.schema)
+            drop_copies(
+                ctx,
+                self._indexes(ctx, self.column_name),
+                naming.shadow_index,
+                self.schema,
+                self.table_name,
+            )
         )
         ctx.forget_backfill(self._spec(ctx, shadow, self._cast(ctx, self.new_type, self.using)))
 

@@ -192,12 +192,14 @@ class AddCheckConstraintSafeOp(_ConstraintOp):
         *,
         schema: str | None = None,
         overrides: dict[str, Any] | None = None,
+        table_columns: Sequence[str] = (),
     ) -> None:
         self.constraint_name = constraint_name
         self.table_name = table_name
         self.condition = condition
         self.schema = schema
         self.overrides = dict(overrides or {})
+        self.table_columns = list(table_columns)
 
     @classmethod
     def add_check_constraint_safe(
@@ -208,6 +210,7 @@ class AddCheckConstraintSafeOp(_ConstraintOp):
         condition: SqlExpression,
         *,
         schema: str | None = None,
+        table_columns: Sequence[str] = (),
         **kw: Any,
     ) -> None:
         """Add a CHECK constraint without locking the table while existing rows are checked.
@@ -228,10 +231,36 @@ class AddCheckConstraintSafeOp(_ConstraintOp):
             def expand():
                 op.add_check_constraint_safe("ck_orders_amount", "orders", "amount > 0")
 
+        :param table_columns: MySQL/MariaDB offline only: the table's columns (online
+            they are read from the database).
+
         PostgreSQL: ``ADD CONSTRAINT … CHECK (…) NOT VALID`` then ``VALIDATE CONSTRAINT``.
         Undoing expand drops the constraint.
+
+        MySQL/MariaDB: adding a CHECK constraint always copies the table under a write
+        lock, so the condition is enforced by ``BEFORE INSERT`` / ``BEFORE UPDATE``
+        triggers (``zdm_ck_ins_…`` / ``zdm_ck_upd_…``, failing with the server's own
+        check-violation error) and migrate verifies the existing rows with a query.
+        SQLite: Alembic batch mode (table recreation, which checks every row).
         """
-        operations.invoke(cls(constraint_name, table_name, condition, schema=schema, overrides=kw))
+        operations.invoke(
+            cls(
+                constraint_name,
+                table_name,
+                condition,
+                schema=schema,
+                overrides=kw,
+                table_columns=table_columns,
+            )
+        )
+
+    def run_phase(self, operations: Operations, phase: Phase, undo: bool) -> None:
+        """As for every constraint op, with the table's columns read first when online."""
+        if phase is Phase.EXPAND and not undo and not self.table_columns:
+            from ._run import table_column_names
+
+            self.table_columns = table_column_names(operations, self.table_name, self.schema)
+        super().run_phase(operations, phase, undo)
 
     def touched_objects(self) -> list[tuple[str, str | None]]:
         """The whole table (the condition may name any column)."""

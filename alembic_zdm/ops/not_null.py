@@ -29,11 +29,17 @@ class SetNotNullSafeOp(PatternOperation):
         *,
         schema: str | None = None,
         overrides: dict[str, Any] | None = None,
+        existing_type: Any = None,
+        existing_server_default: Any = None,
+        existing_comment: str | None = None,
     ) -> None:
         self.table_name = table_name
         self.column_name = column_name
         self.schema = schema
         self.overrides = dict(overrides or {})
+        self.existing_type = existing_type
+        self.existing_server_default = existing_server_default
+        self.existing_comment = existing_comment
 
     @classmethod
     def set_not_null_safe(
@@ -43,6 +49,8 @@ class SetNotNullSafeOp(PatternOperation):
         column_name: str,
         *,
         schema: str | None = None,
+        existing_type: Any = None,
+        existing_server_default: Any = None,
         **kw: Any,
     ) -> None:
         """Make a column NOT NULL without holding a lock while every row is checked.
@@ -58,6 +66,10 @@ class SetNotNullSafeOp(PatternOperation):
         :param table_name: the table.
         :param column_name: the column that must become NOT NULL (it must hold no NULLs).
         :param schema: schema of the table.
+        :param existing_type: the column's type; MySQL/MariaDB rewrite the whole column
+            definition (``MODIFY``), so offline SQL needs it (online it is read from
+            the database).
+        :param existing_server_default: the column's server default (MySQL offline).
         :param kw: overrides of the lock settings (``lock_timeout_ms=…``, ``retries=…``).
 
         Example::
@@ -71,8 +83,23 @@ class SetNotNullSafeOp(PatternOperation):
         PostgreSQL 18+: ``ADD CONSTRAINT … NOT NULL col NOT VALID`` → ``VALIDATE``.
         Rows with NULLs make the validation fail with a clear error. Undoing
         contract runs ``DROP NOT NULL``.
+
+        MySQL/MariaDB: refused unless the session's ``sql_mode`` is strict (otherwise
+        MySQL silently turns NULLs into zero values, ZDM132) or while NULLs remain;
+        then ``MODIFY COLUMN … NOT NULL, ALGORITHM=INPLACE, LOCK=NONE`` (an online
+        rebuild). SQLite: Alembic batch mode (the table is recreated in the migration's
+        transaction; rows with NULLs make it fail and roll back).
         """
-        operations.invoke(cls(table_name, column_name, schema=schema, overrides=kw))
+        operations.invoke(
+            cls(
+                table_name,
+                column_name,
+                schema=schema,
+                overrides=kw,
+                existing_type=existing_type,
+                existing_server_default=existing_server_default,
+            )
+        )
 
     def touched_objects(self) -> list[tuple[str, str | None]]:
         """The column."""
@@ -86,8 +113,29 @@ class SetNotNullSafeOp(PatternOperation):
 
             catalog.require_columns(ops, self.table_name, [self.column_name], self.schema)
 
+        operation = self
+        if phase is Phase.CONTRACT and self.existing_type is None:
+            operation = self.resolved(operations)
         run_operation(
-            operations, self, overrides=self.overrides, check=check, phase=phase, undo=undo
+            operations, operation, overrides=self.overrides, check=check, phase=phase, undo=undo
+        )
+
+    def resolved(self, operations: Operations) -> SetNotNullSafeOp:
+        """A copy with the column's type, default and comment read from the database
+        (online; offline the op is returned as it is)."""
+        from ._run import column_info
+
+        info = column_info(operations, self.table_name, self.column_name, self.schema)
+        if info is None:
+            return self
+        return SetNotNullSafeOp(
+            self.table_name,
+            self.column_name,
+            schema=self.schema,
+            overrides=self.overrides,
+            existing_type=info["type"],
+            existing_server_default=info.get("default"),
+            existing_comment=info.get("comment"),
         )
 
 

@@ -112,11 +112,12 @@ class SafeRenameColumnOp(PatternSteps):
     def undo_migrate(self, ctx: Any) -> None:
         from ._indexes import drop_copies
 
-        ctx.run(drop_copies(ctx, self._indexes(ctx, self.old), naming.shadow_index, self.schema))
+        indexes = self._indexes(ctx, self.old)
+        ctx.run(drop_copies(ctx, indexes, naming.shadow_index, self.schema, self.table_name))
         ctx.forget_backfill(self._spec(ctx, self.new, self.old))
 
     def contract(self, ctx: Any) -> None:
-        from ._indexes import rename_index
+        from ._indexes import rename_index, replace_column
         from ._pattern import models_check
 
         info = ctx.column(self.table_name, self.old, self.schema)
@@ -126,26 +127,27 @@ class SafeRenameColumnOp(PatternSteps):
         if info is not None and info.get("default") is not None:
             plan.append(ctx.set_default(self.table_name, self.new, info["default"], self.schema))
         if info is not None and not info["nullable"]:
-            plan += ctx.not_null_safe(self.table_name, self.new, self.schema)
+            default = info.get("default")
+            plan += ctx.not_null_safe(self.table_name, self.new, self.schema, default)
         ctx.run(plan)
         ctx.dual_write(self._dual(), on=False)
         swap = [ctx.drop_column(self.table_name, self.old, self.schema)]
-        swap += [
-            rename_index(
+        for i in indexes:
+            swap += rename_index(
                 ctx,
                 self.table_name,
                 naming.shadow_index(i.name, ctx.dialect.name),
                 i.name,
                 self.schema,
+                i,
+                replace_column(i.columns, self.old, self.new),
             )
-            for i in indexes
-        ]
         ctx.run(swap)
 
     def undo_contract(self, ctx: Any) -> None:
         from sqlalchemy import Column
 
-        from ._indexes import build_copies, rename_index
+        from ._indexes import build_copies, rename_index, replace_column
 
         info = ctx.column(self.table_name, self.new, self.schema)
         ctx.absent(self.table_name, self.old, self.schema, f"restore {self.old!r}")
@@ -172,16 +174,14 @@ class SafeRenameColumnOp(PatternSteps):
             plan.append(ctx.set_default(self.table_name, self.new, None, self.schema))
         for i in indexes:
             dialect = ctx.dialect.name
-            plan.append(
-                rename_index(
-                    ctx, self.table_name, i.name, naming.shadow_index(i.name, dialect), self.schema
-                )
-            )
-            plan.append(
-                rename_index(
-                    ctx, self.table_name, naming.retired_index(i.name, dialect), i.name, self.schema
-                )
-            )
+            plan += rename_index(
+                ctx, self.table_name, i.name, naming.shadow_index(i.name, dialect), self.schema,
+                i, i.columns,
+            )  # fmt: skip
+            plan += rename_index(
+                ctx, self.table_name, naming.retired_index(i.name, dialect), i.name, self.schema,
+                i, replace_column(i.columns, self.new, self.old),
+            )  # fmt: skip
         ctx.run(plan)
 
 

@@ -63,24 +63,13 @@ class SafeDropTableOp(PatternSteps):
         ctx.run([ctx.nullable(self.table_name, n, True, self.schema) for n in names])
 
     def contract(self, ctx: Any) -> None:
-        from sqlalchemy import MetaData, Table
-        from sqlalchemy.schema import DropTable
-
         from ._pattern import models_check
         from ._tables_sql import drop_dependents_plan
 
         ctx.columns(self.table_name, self.schema)
         models_check(ctx, self.table_name, None, self.schema, "drop")
         plan = drop_dependents_plan(ctx, self.table_name, self.schema)
-        table = Table(self.table_name, MetaData(), schema=self.schema)
-        ctx.run(
-            [
-                *plan,
-                ctx.ddl(
-                    DropTable(table), self.table_name, f"drop table {self.table_name}", self.schema
-                ),
-            ]
-        )
+        ctx.run([*plan, ctx.ddl_impl.drop_table(self.table_name, self.schema)])
 
     def undo_contract(self, ctx: Any) -> None:
         from ..errors import ZdmError

@@ -67,6 +67,11 @@ class TimeoutClass(enum.Enum):
     """Short lock timeout, retried with back-off (ACCESS EXCLUSIVE and friends)."""
     CONCURRENT = "concurrent"
     """CREATE INDEX CONCURRENTLY, VALIDATE: long or no lock timeout, bounded statement timeout."""
+    ONLINE = "online"
+    """Online DDL that works while writes go on but takes a brief exclusive metadata lock
+    at its start and end (MySQL ``ALGORITHM=INPLACE, LOCK=NONE``): the short lock
+    timeout with retries (a waiting metadata lock queues writers), and the long
+    statement timeout (the build itself may take a while)."""
     BACKFILL = "backfill"
     """One backfill batch: its own statement timeout."""
     NONE = "none"
@@ -94,6 +99,17 @@ class Statement:
     :param done_check: a query (with *done_params*) that returns a row when the
         statement's effect is already there; online, the executor then skips it, so a
         re-run after a partial failure completes instead of failing.
+    :param fail_if_rows: a guard: *sql* is a query, and when it returns a row the
+        executor stops with this sentence (the first column of the row, when it is a
+        number, is appended as a count). Databases without anonymous code blocks
+        (MySQL, SQLite) check schema and data this way; offline the query is printed.
+    :param fail_kind: ``"data"`` (:class:`~alembic_zdm.errors.DataIntegrityError`) or
+        ``"schema"`` (:class:`~alembic_zdm.errors.SchemaObjectError`) for *fail_if_rows*.
+    :param session: session variables set just before *sql* and put back right after,
+        even when it fails (MySQL ``foreign_key_checks``); names are fixed by the
+        plan, values are plain numbers or keywords.
+    :param batch: run through Alembic's batch mode (SQLite table recreation) instead
+        of *sql*, which then only describes the change for ``plan`` output.
     :param builds_index: the raw name of the index a concurrent build creates (in
         *schema*); the executor drops an INVALID leftover of it before the build and
         after a failed try.
@@ -113,6 +129,40 @@ class Statement:
     done_check: str | None = None
     done_params: dict[str, object] = dataclasses.field(default_factory=dict)
     builds_index: str | None = None
+    fail_if_rows: str | None = None
+    fail_kind: str = "data"
+    session: tuple[tuple[str, str], ...] = ()
+    batch: BatchAlter | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchAlter:
+    """Changes applied through ``op.batch_alter_table`` (data only).
+
+    :param table: the table.
+    :param schema: its schema.
+    :param calls: ``(method, args, kwargs)`` for each call on the batch object,
+        e.g. ``("alter_column", ("email",), {"nullable": False})``.
+    """
+
+    table: str
+    schema: str | None
+    calls: tuple[tuple[str, tuple[object, ...], tuple[tuple[str, object], ...]], ...]
+
+    @classmethod
+    def one(
+        cls, table: str, schema: str | None, method: str, *args: object, **kw: object
+    ) -> BatchAlter:
+        """A batch with a single call."""
+        return cls(table, schema, ((method, args, tuple(sorted(kw.items()))),))
+
+    def describe(self) -> str:
+        """``batch_alter_table(users): alter_column('email', nullable=False)`` for ``plan``."""
+        parts = []
+        for method, args, kw in self.calls:
+            shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kw]
+            parts.append(f"{method}({', '.join(shown)})")
+        return f"-- batch_alter_table({self.table}): " + "; ".join(parts)
 
 
 Plan = Sequence[Statement]

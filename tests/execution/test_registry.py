@@ -31,10 +31,13 @@ def test_postgresql_support_and_capabilities() -> None:
 
 
 def test_unknown_dialect_is_one_sentence() -> None:
+    dialect = sqlite.dialect()
+    dialect.name = "oracle"
     with pytest.raises(UnsupportedDialectError) as caught:
-        dialect_support(sqlite.dialect())
+        dialect_support(dialect)
     assert str(caught.value) == (
-        "alembic-zdm does not support the 'sqlite' database yet (supported: postgresql)."
+        "alembic-zdm does not support the 'oracle' database yet "
+        "(supported: mariadb, mysql, postgresql, sqlite)."
     )
 
 

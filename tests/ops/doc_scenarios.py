@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from alembic.operations import Operations
 
 from alembic_zdm.ops import register_all
+from alembic_zdm.ops.columns import AddRequiredColumnOp
 from alembic_zdm.ops.constraints import (
     AddCheckConstraintSafeOp,
     AddForeignKeySafeOp,
@@ -39,7 +41,8 @@ def phase(
         with capture_sql(**kw) as (op, sql):  # type: ignore[arg-type]
             sql.clear()
             pattern.run_phase(op, which, undo)  # type: ignore[attr-defined]
-        return sql.statements[:-1]
+        statements = sql.statements
+        return statements[:-1] if statements and statements[-1] == "COMMIT" else statements
 
     return run
 
@@ -50,6 +53,13 @@ FK = AddForeignKeySafeOp(
 CK = AddCheckConstraintSafeOp("ck_orders_amount", "orders", "amount > 0")
 UQ = AddUniqueConstraintSafeOp("uq_users_email", "users", ["email"])
 NN = SetNotNullSafeOp("users", "email")
+NN_MY = SetNotNullSafeOp("users", "email", existing_type=sa.String(255))
+CK_MY = AddCheckConstraintSafeOp(
+    "ck_orders_amount", "orders", "amount > 0", table_columns=["id", "amount"]
+)
+REQ = AddRequiredColumnOp("orders", sa.Column("currency", sa.String(3)), server_default="'EUR'")
+MY8 = {"dialect_name": "mysql", "server_version": (8, 0, 36)}
+MARIA = {"dialect_name": "mariadb", "server_version": (10, 11, 5)}
 
 SCENARIOS: list[tuple[str, str, Callable[[], list[str]]]] = [
     (
@@ -76,6 +86,29 @@ SCENARIOS: list[tuple[str, str, Callable[[], list[str]]]] = [
             )
         ),
     ),
+    (
+        "add_index_concurrently",
+        "mysql",
+        call(lambda op: op.add_index_concurrently("ix_users_email", "users", ["email"]), **MY8),
+    ),
+    (
+        "add_index_concurrently",
+        "mariadb",
+        call(lambda op: op.add_index_concurrently("ix_users_email", "users", ["email"]), **MARIA),
+    ),
+    (
+        "add_index_concurrently",
+        "sqlite",
+        call(
+            lambda op: op.add_index_concurrently("ix_users_email", "users", ["email"]),
+            dialect_name="sqlite",
+        ),
+    ),
+    (
+        "drop_index_concurrently",
+        "mysql",
+        call(lambda op: op.drop_index_concurrently("ix_users_email", "users"), **MY8),
+    ),
     ("drop_index_concurrently", "naive", call(lambda op: op.drop_index("ix_users_email", "users"))),
     (
         "drop_index_concurrently",
@@ -94,6 +127,8 @@ SCENARIOS: list[tuple[str, str, Callable[[], list[str]]]] = [
     ("add_foreign_key_safe", "expand", phase(FK, Phase.EXPAND)),
     ("add_foreign_key_safe", "migrate", phase(FK, Phase.MIGRATE)),
     ("add_foreign_key_safe", "undo_expand", phase(FK, Phase.EXPAND, undo=True)),
+    ("add_foreign_key_safe", "mysql_expand", phase(FK, Phase.EXPAND, **MY8)),
+    ("add_foreign_key_safe", "mysql_migrate", phase(FK, Phase.MIGRATE, **MY8)),
     (
         "add_check_constraint_safe",
         "naive",
@@ -102,6 +137,8 @@ SCENARIOS: list[tuple[str, str, Callable[[], list[str]]]] = [
     ("add_check_constraint_safe", "expand", phase(CK, Phase.EXPAND)),
     ("add_check_constraint_safe", "migrate", phase(CK, Phase.MIGRATE)),
     ("add_check_constraint_safe", "undo_expand", phase(CK, Phase.EXPAND, undo=True)),
+    ("add_check_constraint_safe", "mysql_expand", phase(CK_MY, Phase.EXPAND, **MY8)),
+    ("add_check_constraint_safe", "mysql_migrate", phase(CK_MY, Phase.MIGRATE, **MY8)),
     (
         "add_unique_constraint_safe",
         "naive",
@@ -110,6 +147,7 @@ SCENARIOS: list[tuple[str, str, Callable[[], list[str]]]] = [
     ("add_unique_constraint_safe", "expand", phase(UQ, Phase.EXPAND)),
     ("add_unique_constraint_safe", "migrate", phase(UQ, Phase.MIGRATE)),
     ("add_unique_constraint_safe", "undo_expand", phase(UQ, Phase.EXPAND, undo=True)),
+    ("add_unique_constraint_safe", "mysql_expand", phase(UQ, Phase.EXPAND, **MY8)),
     (
         "set_not_null_safe",
         "naive",
@@ -118,6 +156,14 @@ SCENARIOS: list[tuple[str, str, Callable[[], list[str]]]] = [
     ("set_not_null_safe", "contract", phase(NN, Phase.CONTRACT, server_version=(17, 0))),
     ("set_not_null_safe", "contract_pg18", phase(NN, Phase.CONTRACT, server_version=(18, 0))),
     ("set_not_null_safe", "undo_contract", phase(NN, Phase.CONTRACT, undo=True)),
+    ("set_not_null_safe", "mysql_contract", phase(NN_MY, Phase.CONTRACT, **MY8)),
+    ("add_required_column", "mysql_expand", phase(REQ, Phase.EXPAND, **MY8)),
+    (
+        "add_required_column",
+        "mysql_8_0_29_expand",
+        phase(REQ, Phase.EXPAND, dialect_name="mysql", server_version=(8, 0, 29)),
+    ),
+    ("add_required_column", "mariadb_expand", phase(REQ, Phase.EXPAND, **MARIA)),
     (
         "validate_column_exists",
         "safe",
