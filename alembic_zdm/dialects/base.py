@@ -72,6 +72,10 @@ class DialectSupport:
     """The name plans are registered under (``"mariadb"`` for a MariaDB server even
     when SQLAlchemy's dialect says ``mysql``)."""
     min_version: ClassVar[tuple[int, ...]] = ()
+    precise_lock_holders: ClassVar[bool] = False
+    """:meth:`lock_holders` names only sessions on the table: the executor may then wait
+    for a long transaction to end *before* trying a strong lock, instead of queueing
+    the application behind each try."""
 
     def __init__(self, dialect: Dialect, server_version: tuple[int, ...] | None) -> None:
         self.dialect = dialect

@@ -68,6 +68,7 @@ class PostgresSupport(DialectSupport):
 
     name = "postgresql"
     min_version = (12,)
+    precise_lock_holders = True
 
     @property
     def native_not_null_not_valid(self) -> bool:

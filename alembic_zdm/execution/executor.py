@@ -285,6 +285,12 @@ class _Online:
         started = time.monotonic()
         blockers: list[Blocker] = []
         for attempt in range(1, policy.attempts + 1):
+            if attempt < policy.attempts:
+                waiting_for = self._long_holders(statement, policy)
+                if waiting_for:
+                    blockers = waiting_for
+                    self._wait(statement, policy, attempt, "held by " + waiting_for[0].describe())
+                    continue
             try:
                 rows = self._try(statement, policy)
             except Exception as exc:
@@ -298,15 +304,7 @@ class _Online:
                 blockers = self._holders(statement) or blockers
                 if attempt == policy.attempts:
                     raise _lock_error(statement, policy, attempt, started, blockers) from exc
-                delay = backoff_ms(attempt, self.settings, self.rng)
-                log.info(
-                    "Lock timeout on %s (try %d of %d); retrying in %.0f ms",
-                    statement.table or statement.sql,
-                    attempt,
-                    policy.attempts,
-                    delay,
-                )
-                self.sleep(delay / 1000)
+                self._wait(statement, policy, attempt, "lock timeout")
                 continue
             _check_guard(statement, rows)
             return rows
@@ -410,6 +408,35 @@ class _Online:
         return self.support.lock_holders(
             self.conn, statement.table, statement.schema, statement.lock
         )
+
+    def _wait(self, statement: Statement, policy: TimeoutPolicy, attempt: int, why: str) -> None:
+        delay = backoff_ms(attempt, self.settings, self.rng)
+        log.info(
+            "%s on %s (try %d of %d); retrying in %.0f ms",
+            why,
+            statement.table or statement.sql,
+            attempt,
+            policy.attempts,
+            delay,
+        )
+        self.sleep(delay / 1000)
+
+    def _long_holders(self, statement: Statement, policy: TimeoutPolicy) -> list[Blocker]:
+        """Sessions whose open transaction on the table would outlast the lock timeout.
+
+        Trying a strong lock while one holds a conflicting lock only queues the
+        application behind the try; waiting first keeps it out of the queue. Online,
+        on databases whose lock look-up is per table, for write-blocking statements.
+        """
+        limit = policy.lock_timeout_ms
+        if (
+            not self.support.precise_lock_holders
+            or not statement.lock.blocks_writes
+            or not statement.table
+            or not limit
+        ):
+            return []
+        return [b for b in self._holders(statement) if b.granted and b.seconds * 1000 > limit]
 
     def _report_long_holders(self, statement: Statement, policy: TimeoutPolicy) -> None:
         limit = (policy.lock_timeout_ms or 0) / 1000

@@ -115,3 +115,26 @@ def test_op_gives_up_naming_the_blocking_session(pg_url: str, sql) -> None:
     assert writer.errors == []
     assert writer.max_stall_ms <= LOCK_TIMEOUT_MS + 100
     assert sql("SELECT count(*) FROM pg_constraint WHERE conname = 'ck_orders_amount'") == [(0,)]
+
+
+@pytest.mark.postgresql
+def test_op_does_not_try_while_a_long_transaction_holds_the_table(pg_url: str, sql) -> None:
+    """Waiting for the holder *before* each try keeps the application out of the lock
+    queue entirely: the writer never waits behind the migration, not even one lock
+    timeout."""
+    _setup(pg_url)
+    writer = Writer(pg_url, "INSERT INTO orders (amount) VALUES (1)")
+    holder = Holder(pg_url, seconds=2.5)
+    writer.start()
+    holder.start()
+    holder.ready.wait(5)
+    time.sleep(LOCK_TIMEOUT_MS / 1000 + 0.1)  # the holder's transaction is now "long"
+    elapsed, error = _run_op(pg_url, retries=30)
+    holder.join(10)
+    writer.stop()
+
+    print(f"\nwait-first: op {elapsed:.2f} s, writer max stall {writer.max_stall_ms:.0f} ms")
+    assert error is None
+    assert elapsed > 1.5
+    assert writer.errors == []
+    assert writer.max_stall_ms < LOCK_TIMEOUT_MS / 2
