@@ -96,6 +96,9 @@ def backfill_runner() -> tuple[Callable[[str, Path], None], str]:
     """How ``op.backfill`` is run: through Alembic when the op exists, else its engine."""
     from alembic.operations import Operations
 
+    from alembic_zdm.ops import register_all
+
+    register_all()
     if hasattr(Operations, "backfill"):
         return _via_alembic(BACKFILL_BODY), "alembic upgrade head"
     return _engine_backfill, "backfill engine called directly (op.backfill not available yet)"

@@ -75,6 +75,9 @@ def zdm_missing(scenario: Scenario) -> list[str]:
     from alembic import command
     from alembic.operations import Operations
 
+    from alembic_zdm.ops import register_all
+
+    register_all()  # the plugin registers operations on first use; look at the class now
     missing = [f"op.{name}" for name in scenario.zdm_ops if not hasattr(Operations, name)]
     if not getattr(command.upgrade, "_zdm_wrapper", False):
         missing.append("the zdm-phase:N upgrade targets")

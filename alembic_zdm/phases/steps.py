@@ -1,0 +1,229 @@
+"""Running one phase step: its transaction, lock-timeout guard, retries, state rows and
+version-table moves. The runner (:mod:`alembic_zdm.phases.runner`) decides the order."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from alembic.runtime.migration import HeadMaintainer, MigrationContext, RevisionStep
+from alembic.script import ScriptDirectory
+
+from ..config import ZdmSettings
+from ..errors import PhaseFailedError, ZdmError
+from . import replay
+from .model import Phase
+from .revisions import RevisionPhases
+from .state import DONE, FAILED, ROLLED_BACK, StateCheckpoints, StateRow, StateStore
+from .transactions import own_transaction, phase_transaction
+
+log = logging.getLogger("alembic.runtime.zdm")
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanStep:
+    """One phase of one revision, to run or to undo."""
+
+    rev: RevisionPhases
+    phase: Phase
+    undo: bool = False
+
+    def describe(self) -> str:
+        """``undo contract of 3f2a (rename users.name)`` style label."""
+        verb = "undo " if self.undo else ""
+        doc = (self.rev.script.doc or "").strip().splitlines()
+        title = f" ({doc[0]})" if doc else ""
+        return f"{verb}{self.phase.label} of {self.rev.revision}{title}"
+
+
+def state_store(ctx: MigrationContext, settings: ZdmSettings) -> StateStore:
+    """The state table next to Alembic's version table."""
+    return StateStore(settings.state_table, ctx.version_table_schema)
+
+
+def _say(ctx: MigrationContext, text: str) -> None:
+    if ctx.as_sql:
+        ctx.impl.static_output(f"-- alembic-zdm: {text}")
+    else:
+        log.info("zdm: %s", text)
+
+
+def warn(text: str) -> None:
+    """Print a warning line the user sees (stderr) and log it."""
+    log.warning(text)
+    print(f"alembic-zdm: warning: {text}", file=sys.stderr)
+
+
+def report_edited(
+    revs: Sequence[RevisionPhases], rows: dict[tuple[str, Phase], StateRow]
+) -> list[str]:
+    """Warn about revisions edited after one of their phases ran; return the warnings."""
+    messages = []
+    for rev in revs:
+        ran = [r for (name, _), r in rows.items() if name == rev.revision and r.status == DONE]
+        changed = [r for r in ran if r.checksum and rev.checksum and r.checksum != rev.checksum]
+        if changed:
+            phases = ", ".join(r.phase.label for r in sorted(changed, key=lambda r: r.phase))
+            messages.append(
+                f"revision {rev.revision} ({rev.script.path and rev.script.path.rsplit('/', 1)[-1]}) "
+                f"was edited after its {phases} phase ran; done phases are not re-run, so "
+                "put further changes in a new revision"
+            )
+    for text in messages:
+        warn(text)
+    return messages
+
+
+class Executor:
+    """Runs plan steps with state bookkeeping and version-table moves."""
+
+    def __init__(
+        self, ctx: MigrationContext, settings: ZdmSettings, script: ScriptDirectory, heads: Any
+    ) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.script = script
+        self.store = state_store(ctx, settings)
+        self.heads = HeadMaintainer(ctx, heads)
+        self.online = not ctx.as_sql
+        self.tolerant = False
+        """Offline planning: a step that cannot render is reported in the output, not raised."""
+
+    def run(self, step: PlanStep, after: Any = None) -> None:
+        """Run one step in its own transaction; *after* runs inside it on success."""
+        ctx, rev = self.ctx, step.rev
+        _say(ctx, f"running {step.describe()}")
+        conn: Any = ctx.connection
+        if self.online:
+            with own_transaction(ctx):
+                self.store.mark_running(conn, rev.revision, step.phase, rev.checksum)
+        checkpoints = (
+            StateCheckpoints(self.store, rev.revision, step.phase) if self.online else None
+        )
+        try:
+            self._attempts(step, checkpoints, after)
+        except Exception as exc:
+            if self.tolerant:
+                _say(ctx, f"cannot render: {_one_line(exc)}")
+                return
+            if self.online:
+                with own_transaction(ctx):
+                    self.store.finish(conn, rev.revision, step.phase, FAILED, _one_line(exc))
+            if isinstance(exc, ZdmError):
+                raise
+            raise PhaseFailedError(
+                f"The {step.describe()} failed and was rolled back: {_one_line(exc)}; fix the "
+                "cause and run the same command again to continue from this phase."
+            ) from exc
+
+    def _attempts(self, step: PlanStep, checkpoints: Any, after: Any) -> None:
+        """Run the step; retry the whole (transactional) step when a plain op hit its lock timeout."""
+        ctx, rev = self.ctx, step.rev
+        conn: Any = ctx.connection
+        guard = phase_guard(ctx, self.settings)
+        attempt = 1
+        while True:
+            try:
+                with phase_transaction(ctx), _guarded(ctx, guard):
+                    replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
+                    if self.online:
+                        status = ROLLED_BACK if step.undo else DONE
+                        self.store.finish(conn, rev.revision, step.phase, status)
+                    if after is not None:
+                        after()
+                return
+            except Exception as exc:
+                if not self._retryable(exc) or attempt >= self.settings.retries:
+                    raise
+                from ..execution.policy import backoff_ms
+
+                delay = backoff_ms(attempt, self.settings)
+                warn(
+                    f"{step.describe()} waited longer than its lock timeout "
+                    f"({self.settings.lock_timeout_ms} ms) and was rolled back; "
+                    f"retrying in {delay / 1000:.1f} s (attempt {attempt + 1} of {self.settings.retries})"
+                )
+                time.sleep(delay / 1000)
+                attempt += 1
+
+    def _retryable(self, exc: BaseException) -> bool:
+        if not self.online or not self.ctx.impl.transactional_ddl or isinstance(exc, ZdmError):
+            return False
+        support = _support(self.ctx)
+        return support is not None and support.is_lock_timeout(exc)
+
+    def stamp_up(self, step: RevisionStep) -> None:
+        """Move the version table up through *step* and fire ``on_version_apply``."""
+        self.heads.update_to_step(step)
+        self._callbacks(step)
+
+    def stamp_down(self, step: RevisionStep) -> None:
+        """Move the version table down through *step* and fire ``on_version_apply``."""
+        self.heads.update_to_step(step)
+        self._callbacks(step)
+
+    def _callbacks(self, step: RevisionStep) -> None:
+        for callback in self.ctx.on_version_apply_callbacks:
+            callback(ctx=self.ctx, step=step.info, heads=set(self.heads.heads), run_args={})
+
+
+def _support(ctx: MigrationContext) -> Any:
+    from ..dialects import dialect_support
+
+    try:
+        return dialect_support(ctx.dialect)
+    except ZdmError:
+        return None
+
+
+def phase_guard(ctx: MigrationContext, settings: ZdmSettings) -> list[str]:
+    """Statements that open every phase transaction: the DDL lock timeout (DESIGN §3).
+
+    Plain Alembic ops in a phase (``op.add_column`` …) then give up after
+    ``lock_timeout_ms`` instead of queueing the application behind them; the
+    runner retries the whole step (transactional DDL only). alembic-zdm's own
+    statements set their own timeouts per operation class.
+    """
+    support = _support(ctx)
+    if support is None or not ctx.impl.transactional_ddl:
+        return []
+    statements: list[str] = support.timeout_statements(settings.lock_timeout_ms, None, local=True)
+    return statements
+
+
+@contextlib.contextmanager
+def _guarded(ctx: MigrationContext, guard: Sequence[str]) -> Iterator[None]:
+    """Apply *guard* now and again after every ``autocommit_block()`` of the step.
+
+    The guard is ``SET LOCAL``: it ends with the transaction that an autocommit block
+    commits, so the transaction Alembic opens after the block gets it again.
+    """
+    if not guard:
+        yield
+        return
+    original = ctx.autocommit_block
+
+    @contextlib.contextmanager
+    def autocommit_block() -> Iterator[None]:
+        with original():
+            yield
+        for sql in guard:
+            ctx.impl._exec(sql)
+
+    for sql in guard:
+        ctx.impl._exec(sql)
+    ctx.autocommit_block = autocommit_block  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del ctx.autocommit_block
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
