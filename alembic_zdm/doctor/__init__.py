@@ -60,8 +60,7 @@ def _in_flight_tables(ctx: MigrationContext, script: Any, settings: Any) -> set[
     """Tables that revisions with some (not all) phases done are still working on."""
     from ..phases import replay
     from ..phases.revisions import load_revision
-    from ..phases.state import DONE, RUNNING
-    from ..phases.steps import state_store
+    from ..phases.state import DONE, RUNNING, state_store
 
     rows = state_store(ctx, settings).rows(ctx.connection)  # type: ignore[arg-type]
     heads = ctx.get_current_heads()
@@ -79,8 +78,7 @@ def _in_flight_tables(ctx: MigrationContext, script: Any, settings: Any) -> set[
 
 
 def _state_findings(ctx: MigrationContext, settings: Any) -> list[Finding]:
-    from ..phases.state import FAILED, RUNNING
-    from ..phases.steps import state_store
+    from ..phases.state import FAILED, RUNNING, state_store
 
     findings = []
     for row in state_store(ctx, settings).rows(ctx.connection):  # type: ignore[arg-type]

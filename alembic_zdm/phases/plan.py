@@ -71,8 +71,7 @@ class PlanReport:
 def _online(config: Config) -> tuple[list[str], set[tuple[str, Phase]], dict[str, int], str]:
     from ..config import load_settings
     from .report import _with_context
-    from .state import DONE
-    from .steps import state_store
+    from .state import DONE, state_store
 
     settings = load_settings(config)
 

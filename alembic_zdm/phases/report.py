@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .model import Phase
 from .revisions import load_revision
 from .runner import upgrade_scripts
-from .state import DONE, StateRow
-from .steps import state_store
+from .state import DONE, StateRow, state_store
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +30,11 @@ class RevisionPhases:
     revision: str
     script: Script
     phased: bool
-    checksum: str
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 of the revision file now (read when asked: the fast path never needs it)."""
+        return file_checksum(self.script.path)
 
     @property
     def phases(self) -> tuple[Phase, ...]:
@@ -65,6 +68,8 @@ class RevisionPhases:
 
 def file_checksum(path: str | None) -> str:
     """SHA-256 of a revision file's bytes (empty string when there is no file)."""
+    import hashlib
+
     if not path:
         return ""
     try:
@@ -79,7 +84,7 @@ def load_revision(script: Script) -> RevisionPhases:
     where = f"revision {script.revision} ({Path(script.path).name})"
     phased = any(hasattr(module, name) for name in PHASE_FUNCTIONS)
     names = PHASE_FUNCTIONS + UNDO_FUNCTIONS if phased else ("upgrade", "downgrade")
-    for name in names:
+    for name in names if phased else ():  # a plain revision is Alembic's business
         if not hasattr(module, name):
             continue
         fn = getattr(module, name)
@@ -98,7 +103,6 @@ def load_revision(script: Script) -> RevisionPhases:
         revision=script.revision,
         script=script,
         phased=phased,
-        checksum=file_checksum(script.path),
     )
 
 

@@ -15,20 +15,20 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import ScriptDirectory
 
 from ..config import ZdmSettings
 from ..errors import PhaseConflictError
-from . import replay
-from .lock import runner_lock
 from .model import Phase
 from .revisions import RevisionPhases, load_revision
-from .state import DONE, StateRow
-from .steps import Executor, PlanStep, report_edited, state_store
+from .state import DONE, StateRow, state_store
 from .transactions import own_transaction, phase_transaction
+
+if TYPE_CHECKING:
+    from .steps import PlanStep
 
 log = logging.getLogger("alembic.runtime.zdm")
 
@@ -38,6 +38,8 @@ def _locked(ctx: MigrationContext, settings: ZdmSettings) -> Iterator[None]:
     if ctx.as_sql:
         yield
         return
+    from .lock import runner_lock
+
     with runner_lock(ctx.connection, settings.runner_lock_wait_s):  # type: ignore[arg-type]
         yield
 
@@ -83,6 +85,8 @@ def plan_upgrade(
     revs: Sequence[RevisionPhases], done: set[tuple[str, Phase]], max_phase: Phase
 ) -> list[PlanStep]:
     """Phase-major plan: all pending expand steps in revision order, then migrate, then contract."""
+    from .steps import PlanStep
+
     plan = []
     for phase in Phase:
         if phase > max_phase:
@@ -97,6 +101,8 @@ def check_conflicts(
     ctx: MigrationContext, revs: Sequence[RevisionPhases], plan: Sequence[PlanStep]
 ) -> None:
     """Refuse a plan where an earlier revision's contract and a later one's expand collide."""
+    from . import replay
+
     order = {rev.revision: i for i, rev in enumerate(revs)}
     contracts = [s for s in plan if s.phase is Phase.CONTRACT]
     expands = [s for s in plan if s.phase is Phase.EXPAND]
@@ -162,7 +168,10 @@ class UpgradeRun:
             rows = {(r.revision, r.phase): r for r in store.rows(conn, pending_ids)}
         if self.max_phase is None and not any(r.phased for r in revs) and not _done_map(rows):
             # nothing phase-related: Alembic's own path, unchanged
-            return list(self.script._upgrade_revs(self.destination, heads))
+            rmap = self.script.revision_map
+            return [RevisionStep(rmap, s, True) for s in scripts]
+        from .steps import report_edited
+
         rmap = self.script.revision_map
         steps = [_Step(rmap, s, True) for s in scripts]
         with _locked(ctx, self.settings):
@@ -184,6 +193,8 @@ class UpgradeRun:
     ) -> None:
         plan = plan_upgrade(revs, done, self.max_phase or Phase.CONTRACT)
         check_conflicts(ctx, revs, plan)
+        from .steps import Executor
+
         executor = Executor(ctx, self.settings, self.script, heads)
         executor.tolerant = self.assume_done is not None
         if ctx.as_sql and not executor.heads.heads:
@@ -281,6 +292,8 @@ class DowngradeRun:
         in_flight: Sequence[RevisionPhases],
         rows: dict[tuple[str, Phase], StateRow],
     ) -> None:
+        from .steps import Executor, PlanStep
+
         executor = Executor(ctx, self.settings, self.script, heads)
         plan: list[PlanStep] = []
         for phase in reversed(Phase):

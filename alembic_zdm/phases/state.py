@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import getpass
 import json
-import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -70,6 +68,9 @@ def _now() -> dt.datetime:
 
 
 def _who() -> tuple[str, str]:
+    import getpass
+    import socket
+
     try:
         user = getpass.getuser()
     except Exception:
@@ -279,3 +280,8 @@ class StateCheckpoints:
     def save(self, connection: Any, key: str, value: Any) -> None:
         """Save *value* under *key* on *connection* (commits with the caller's batch)."""
         self.store.save_checkpoint(connection, self.revision, self.phase, key, value)
+
+
+def state_store(ctx: Any, settings: Any) -> StateStore:
+    """The state table of the running migration, next to Alembic's version table."""
+    return StateStore(settings.state_table, ctx.version_table_schema)

@@ -19,7 +19,7 @@ from ..errors import PhaseFailedError, ZdmError
 from . import replay
 from .model import Phase
 from .revisions import RevisionPhases
-from .state import DONE, FAILED, ROLLED_BACK, StateCheckpoints, StateRow, StateStore
+from .state import DONE, FAILED, ROLLED_BACK, StateCheckpoints, StateRow, state_store
 from .transactions import own_transaction, phase_transaction
 
 log = logging.getLogger("alembic.runtime.zdm")
@@ -39,11 +39,6 @@ class PlanStep:
         doc = (self.rev.script.doc or "").strip().splitlines()
         title = f" ({doc[0]})" if doc else ""
         return f"{verb}{self.phase.label} of {self.rev.revision}{title}"
-
-
-def state_store(ctx: MigrationContext, settings: ZdmSettings) -> StateStore:
-    """The state table next to Alembic's version table."""
-    return StateStore(settings.state_table, ctx.version_table_schema)
 
 
 def _say(ctx: MigrationContext, text: str) -> None:
