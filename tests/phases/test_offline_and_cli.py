@@ -109,7 +109,9 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_three_spellings_through_real_console_scripts(tmp_path: Path, pg_url: str) -> None:
+def test_three_spellings_through_real_console_scripts(
+    tmp_path: Path, pg_url: str, pg_server_url: str
+) -> None:
     spellings = [
         [str(BIN / "alembic"), "upgrade", "zdm-phase:2"],
         [str(BIN / "alembic"), "-x", "zdm_phase=2", "upgrade", "head"],
@@ -118,7 +120,7 @@ def test_three_spellings_through_real_console_scripts(tmp_path: Path, pg_url: st
     from alembic_zdm.testing.databases import create_database, drop_database
 
     for i, args in enumerate(spellings):
-        url = create_database(pg_url.rsplit("/", 1)[0] + "/postgres") if i else pg_url
+        url = create_database(pg_server_url) if i else pg_url
         try:
             root = tmp_path / f"p{i}"
             three_phased_project(root, url)
