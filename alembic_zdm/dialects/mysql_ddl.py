@@ -121,6 +121,23 @@ class MySQLColumnDdl(ColumnDdl):
             table, schema, [action], my.Algorithm.INSTANT, f"default of {table}.{column}"
         )
 
+    def omittable(
+        self, table: str, column: str, info: dict[str, Any] | None, schema: str | None
+    ) -> list[Statement]:
+        """MySQL/MariaDB reject an INSERT that leaves out a NOT NULL column without a
+        default *before* BEFORE triggers run (error 1364), so new code writing only the
+        new column of a rename would fail. Give the old column its type's implicit
+        default (INSTANT); the trigger still writes the real value."""
+        implicit = _implicit_default(info)
+        if implicit is None:
+            return []
+        return [self.set_default(table, column, implicit, schema)]
+
+    def unomittable(
+        self, table: str, column: str, info: dict[str, Any] | None, schema: str | None
+    ) -> list[Statement]:
+        return [self.set_default(table, column, None, schema)]
+
     def nullable(
         self,
         table: str,
@@ -307,3 +324,21 @@ class MySQLColumnDdl(ColumnDdl):
             self.ctx.run(plan)
         finally:
             self.ctx.run([unlock])
+
+
+def _implicit_default(info: dict[str, Any] | None) -> str | None:
+    """``0`` or ``''`` for a NOT NULL column without a default, by its type; else None."""
+    from sqlalchemy import types
+
+    if info is None or info.get("nullable", True) or info.get("default") is not None:
+        return None
+    kind = info.get("type")
+    if isinstance(kind, (types.Integer, types.Numeric, types.Boolean)):
+        return "0"
+    if isinstance(kind, types.String):
+        return "('')" if isinstance(kind, types.Text) else "''"
+    raise UnsupportedDialectError(
+        f"Column of type {kind} is NOT NULL without a default: MySQL/MariaDB would reject "
+        "INSERTs of the new code before the dual-write trigger runs; give it a server "
+        "default first (ALTER COLUMN … SET DEFAULT), then rename."
+    )

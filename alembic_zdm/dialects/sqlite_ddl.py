@@ -38,6 +38,20 @@ class SqliteColumnDdl(ColumnDdl):
         batch = BatchAlter.one(table, schema, "alter_column", column, server_default=value)
         return batch_statement(batch, f"default of {table}.{column} (table recreated)")
 
+    def omittable(
+        self, table: str, column: str, info: dict[str, Any] | None, schema: str | None
+    ) -> list[Statement]:
+        """SQLite checks NOT NULL before its (AFTER) dual-write trigger fills the column,
+        so a NOT NULL old column without a default becomes nullable (table recreated)."""
+        if info is None or info.get("nullable", True) or info.get("default") is not None:
+            return []
+        return [self.nullable(table, column, True, schema, info)]
+
+    def unomittable(
+        self, table: str, column: str, info: dict[str, Any] | None, schema: str | None
+    ) -> list[Statement]:
+        return [self.nullable(table, column, False, schema, info)]
+
     def nullable(
         self,
         table: str,

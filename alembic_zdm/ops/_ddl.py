@@ -86,6 +86,21 @@ class ColumnDdl:
             f"default of {table}.{column}",
         )
 
+    def omittable(
+        self, table: str, column: str, info: dict[str, Any] | None, schema: str | None
+    ) -> list[Statement]:
+        """Let an INSERT leave out *column* while a dual-write trigger fills it.
+
+        PostgreSQL checks NOT NULL after BEFORE triggers ran: nothing to do.
+        """
+        return []
+
+    def unomittable(
+        self, table: str, column: str, info: dict[str, Any] | None, schema: str | None
+    ) -> list[Statement]:
+        """Undo :meth:`omittable`."""
+        return []
+
     def nullable(
         self,
         table: str,

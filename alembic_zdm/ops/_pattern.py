@@ -146,6 +146,19 @@ class Ctx:
     ) -> Statement:
         return self.ddl_impl.set_default(table, column, default, schema)  # type: ignore[no-any-return]
 
+    def remember(self, key: str, value: Any) -> None:
+        """Keep a fact for this phase's undo (``keep:`` keys outlive the phase; online only)."""
+        run = current_phase_run()
+        if run is not None and run.checkpoints is not None and not self.offline:
+            run.checkpoints.save(self.connection, key, value)
+
+    def recall(self, key: str) -> Any:
+        """A fact kept by :meth:`remember` in the phase being undone (``None`` if none)."""
+        run = current_phase_run()
+        if run is None or run.checkpoints is None or self.offline:
+            return None
+        return run.checkpoints.load(self.connection, key)
+
     def nullable(
         self,
         table: str,

@@ -30,6 +30,9 @@ from sqlalchemy.engine import Connection
 
 from .model import Phase
 
+KEEP = "keep:"
+"""Checkpoint keys with this prefix outlive the phase's completion (its undo reads them)."""
+
 RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
@@ -215,8 +218,10 @@ class StateStore:
             "duration_ms": duration,
             "error": error[:4000] if error else None,
         }
-        if status in (DONE, ROLLED_BACK):
+        if status == ROLLED_BACK:
             values["checkpoint"] = None
+        elif status == DONE:
+            values["checkpoint"] = self._kept(conn, revision, phase)
         if row is None:
             host, user = _who()
             conn.execute(
@@ -233,6 +238,14 @@ class StateStore:
             )
         else:
             conn.execute(self.table.update().where(self._key(revision, phase)).values(**values))
+
+    def _kept(self, conn: Connection, revision: str, phase: Phase) -> str | None:
+        """The ``keep:`` entries of a phase's checkpoint (facts its undo needs), as JSON."""
+        raw = conn.execute(
+            select(self.table.c.checkpoint).where(self._key(revision, phase))
+        ).scalar()
+        kept = {k: v for k, v in (json.loads(raw) if raw else {}).items() if k.startswith(KEEP)}
+        return json.dumps(kept) if kept else None
 
     def forget(self, conn: Connection, revision: str) -> None:
         """Delete every row of *revision* (used when a revision is fully downgraded)."""
