@@ -27,6 +27,10 @@ from ..phases.context import current_phase_run
 from ..sql.statement import Statement
 
 
+def _omitted_key(table: str, column: str) -> str:
+    return f"keep:omittable:{table}.{column}"
+
+
 class Ctx:
     """What a pattern op needs from the running migration."""
 
@@ -145,6 +149,27 @@ class Ctx:
         self, table: str, column: str, default: str | None, schema: str | None
     ) -> Statement:
         return self.ddl_impl.set_default(table, column, default, schema)  # type: ignore[no-any-return]
+
+    def relax_for_new_code(self, table: str, columns: list[str], schema: str | None) -> None:
+        """Let new code's INSERTs leave out *columns* (the dual-write trigger fills them).
+
+        Nothing on PostgreSQL; see :meth:`~alembic_zdm.ops._ddl.ColumnDdl.omittable`.
+        What was relaxed is kept in the state row, so :meth:`restore_for_old_code`
+        puts back exactly that.
+        """
+        for column in columns:
+            info = self.column(table, column, schema)
+            relax = self.ddl_impl.omittable(table, column, info, schema)
+            if relax:
+                self.run(relax)
+                self.remember(_omitted_key(table, column), True)
+
+    def restore_for_old_code(self, table: str, columns: list[str], schema: str | None) -> None:
+        """Undo :meth:`relax_for_new_code` (the undo of the expand phase)."""
+        for column in columns:
+            if self.recall(_omitted_key(table, column)):
+                info = self.column(table, column, schema)
+                self.run(self.ddl_impl.unomittable(table, column, info, schema))
 
     def remember(self, key: str, value: Any) -> None:
         """Keep a fact for this phase's undo (``keep:`` keys outlive the phase; online only)."""

@@ -78,7 +78,7 @@ class SafeRenameColumnOp(PatternSteps):
     def expand(self, ctx: Any) -> None:
         from sqlalchemy import Column
 
-        info = ctx.column(self.table_name, self.old, self.schema)
+        ctx.column(self.table_name, self.old, self.schema)
         ctx.absent(self.table_name, self.new, self.schema, f"rename {self.old!r} to {self.new!r}")
         ctx.not_in_primary_key(self.table_name, self.old, self.schema, "rename")
         self._indexes(ctx, self.old)
@@ -87,19 +87,10 @@ class SafeRenameColumnOp(PatternSteps):
         )
         ctx.run([ctx.add_column(self.table_name, Column(self.new, col_type), self.schema)])
         ctx.dual_write(self._dual(), on=True)
-        relax = ctx.ddl_impl.omittable(self.table_name, self.old, info, self.schema)
-        if relax:
-            ctx.run(relax)
-            ctx.remember(self._omitted_key, True)
-
-    @property
-    def _omitted_key(self) -> str:
-        return f"keep:omittable:{self.table_name}.{self.old}"
+        ctx.relax_for_new_code(self.table_name, [self.old], self.schema)
 
     def undo_expand(self, ctx: Any) -> None:
-        if ctx.recall(self._omitted_key):
-            info = ctx.column(self.table_name, self.old, self.schema)
-            ctx.run(ctx.ddl_impl.unomittable(self.table_name, self.old, info, self.schema))
+        ctx.restore_for_old_code(self.table_name, [self.old], self.schema)
         ctx.dual_write(self._dual(), on=False)
         ctx.run([ctx.drop_column(self.table_name, self.new, self.schema)])
 

@@ -64,8 +64,10 @@ class _ReshapeOp(PatternSteps):
         cols = [Column(c.name, c.type, nullable=True) for c in self.new]
         ctx.run([ctx.add_column(self.table_name, c, self.schema) for c in cols])
         ctx.dual_write(self._dual(), on=True)
+        ctx.relax_for_new_code(self.table_name, list(self.old), self.schema)
 
     def undo_expand(self, ctx: Any) -> None:
+        ctx.restore_for_old_code(self.table_name, list(self.old), self.schema)
         ctx.dual_write(self._dual(), on=False)
         ctx.run([ctx.drop_column(self.table_name, n, self.schema) for n in self.new_names])
 

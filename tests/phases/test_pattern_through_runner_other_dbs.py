@@ -129,3 +129,52 @@ def test_safe_rename_column_through_the_runner_on_sqlite(tmp_path: Path, sqlite_
     command.downgrade(cfg, "setup")
     assert _columns(sqlite_url) == {"id", "name", "score"}
     assert _name_column(sqlite_url) == (False, None)  # NOT NULL again
+
+
+SPLIT = """
+def expand():
+    op.split_column(
+        "people",
+        "name",
+        [sa.Column("first", sa.String(50)), sa.Column("last", sa.String(50))],
+        forward={"first": "SUBSTRING_INDEX(name, ' ', 1)", "last": "SUBSTRING_INDEX(name, ' ', -1)"},
+        backward="CONCAT(first, ' ', last)",
+        existing_type=sa.String(100),
+    )
+"""
+
+NAMED = SETUP.replace('[{"name": f"p{i}"}', '[{"name": f"f{i} l{i}"}')
+
+
+def test_split_column_with_not_null_source_on_mariadb(tmp_path: Path, mysql_url: str) -> None:
+    """New code writes only the new columns while the old one is NOT NULL without a
+    default; rolling back expand restores the old column exactly."""
+    from alembic_zdm.phases.commands import rollback
+
+    cfg = make_project(tmp_path, mysql_url, [("setup", NAMED), ("split", SPLIT)])
+    command.upgrade(cfg, "zdm-phase:1")
+    engine = create_engine(mysql_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO people (first, last) VALUES ('new', 'code')"))
+        conn.execute(text("INSERT INTO people (name) VALUES ('old code')"))
+    rollback(cfg)
+    assert _columns(mysql_url) == {"id", "name", "score"}
+    assert _name_column(mysql_url) == (False, None)  # NOT NULL, no default: as before
+    with engine.connect() as conn:
+        names = (
+            conn.execute(text("SELECT name FROM people WHERE id > 5000 ORDER BY id"))
+            .scalars()
+            .all()
+        )
+    assert names == ["new code", "old code"]
+
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT first, last FROM people WHERE id > 5000 ORDER BY id")
+        ).all()
+        seventh = conn.execute(text("SELECT first, last FROM people WHERE id = 7")).one()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("new", "code"), ("old", "code")]
+    assert tuple(seventh) == ("f7", "l7")
+    assert _columns(mysql_url) == {"id", "first", "last", "score"}
