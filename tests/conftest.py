@@ -8,10 +8,12 @@ database can be had **and** ``CI`` is unset; under ``CI=true`` it fails instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+import sqlalchemy as sa
 
+from alembic_zdm.ops import register_all
 from alembic_zdm.testing.databases import (
     NoDatabaseError,
     base_mysql_url,
@@ -19,6 +21,8 @@ from alembic_zdm.testing.databases import (
     create_database,
     drop_database,
 )
+
+register_all()  # tests look at Operations directly; in real use the plugin does this lazily
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -75,3 +79,25 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
 def sqlite_url(tmp_path: os.PathLike[str]) -> str:
     """A fresh SQLite database file for one test."""
     return f"sqlite:///{os.path.join(tmp_path, 'test.db')}"
+
+
+@pytest.fixture
+def engine(pg_url: str) -> Iterator[sa.Engine]:
+    """An engine on the test's fresh PostgreSQL database."""
+    eng = sa.create_engine(pg_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture
+def sql(engine: sa.Engine) -> Callable[..., list[tuple[object, ...]]]:
+    """Run SQL in its own committed transaction on the ``pg_url`` database; return the rows."""
+
+    def run(statement: str, **params: object) -> list[tuple[object, ...]]:
+        with engine.begin() as conn:
+            result = conn.execute(sa.text(statement), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+
+    return run
