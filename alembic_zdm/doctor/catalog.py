@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
@@ -146,55 +146,32 @@ def _postgresql(conn: Connection, owned: set[str], prefix: str) -> list[Finding]
     return found + _columns(conn, owned, prefix)
 
 
-@_register("mysql", "mariadb")
-def _mysql(conn: Connection, owned: set[str], prefix: str) -> list[Finding]:
+_TRIGGER_QUERIES = {
+    "mysql": "SELECT event_object_table, trigger_name FROM information_schema.triggers "
+    "WHERE trigger_schema = DATABASE() AND trigger_name LIKE :p ORDER BY 1, 2",
+    "sqlite": "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p "
+    "ORDER BY 1, 2",
+}
+
+
+@_register("mysql", "mariadb", "sqlite")
+def _table_triggers(conn: Connection, owned: set[str], prefix: str) -> list[Finding]:
+    """Databases whose triggers are dropped by name alone (MySQL/MariaDB, SQLite)."""
     from . import Finding
 
-    found: list[Finding] = []
-    rows = conn.execute(
-        text(
-            "SELECT event_object_table, trigger_name FROM information_schema.triggers "
-            "WHERE trigger_schema = DATABASE() AND trigger_name LIKE :p ORDER BY 1, 2"
-        ),
-        {"p": prefix + "%"},
-    )
-    for table, trigger in rows:
-        if table in owned:
-            continue
-        found.append(
-            Finding(
-                "dual-write-trigger",
-                f"{table}.{trigger}",
-                "dual-write trigger that no in-flight revision owns",
-                f"DROP TRIGGER IF EXISTS {_q(conn, trigger)};",
-            )
+    query = _TRIGGER_QUERIES["sqlite" if conn.dialect.name == "sqlite" else "mysql"]
+    found = [
+        Finding(
+            "dual-write-trigger",
+            f"{table}.{trigger}",
+            "dual-write trigger that no in-flight revision owns",
+            f"DROP TRIGGER IF EXISTS {_q(conn, trigger)};",
         )
+        for table, trigger in conn.execute(text(query), {"p": prefix + "%"})
+        if table not in owned
+    ]
     return found + _columns(conn, owned, prefix)
 
 
 def _generic(conn: Connection, owned: set[str], prefix: str) -> list[Finding]:
-    from . import Finding
-
-    found: list[Finding] = []
-    if conn.dialect.name == "sqlite":
-        rows: Any = conn.execute(
-            text(
-                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"
-            ),
-            {"p": prefix + "%"},
-        )
-        for table, trigger in rows:
-            if table in owned:
-                continue
-            found.append(
-                Finding(
-                    "dual-write-trigger",
-                    f"{table}.{trigger}",
-                    "dual-write trigger that no in-flight revision owns",
-                    f"DROP TRIGGER IF EXISTS {_q(conn, trigger)};",
-                )
-            )
-    return found + _columns(conn, owned, prefix)
-
-
-_register("sqlite")(_generic)
+    return _columns(conn, owned, prefix)

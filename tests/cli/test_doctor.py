@@ -89,3 +89,35 @@ def test_doctor_finds_leftovers_and_fixes_clear_them(
     engine.dispose()
     assert zdm_main(["-c", ini, "doctor"]) == 0
     assert "No leftovers found" in capsys.readouterr().out
+
+
+SQLITE_SETUP = """
+def upgrade():
+    op.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, zdm_new_v INTEGER)")
+    op.execute(
+        "CREATE TRIGGER zdm_dw_t_v AFTER UPDATE ON t BEGIN "
+        "UPDATE t SET zdm_new_v = NEW.v WHERE id = NEW.id; END"
+    )
+
+def downgrade():
+    op.execute("DROP TABLE t")
+"""
+
+
+def test_doctor_on_sqlite_finds_orphan_trigger_and_column(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = make_project(tmp_path, sqlite_url, [("setup", SQLITE_SETUP)])
+    command.upgrade(cfg, "head")
+    ini = str(tmp_path / "alembic.ini")
+    capsys.readouterr()
+    assert zdm_main(["-c", ini, "doctor", "--format", "json"]) == 1
+    findings = {(f["kind"], f["object"], f["fix"]) for f in json.loads(capsys.readouterr().out)}
+    assert findings == {
+        ("dual-write-trigger", "t.zdm_dw_t_v", "DROP TRIGGER IF EXISTS zdm_dw_t_v;"),
+        (
+            "temporary-column",
+            "t.zdm_new_v",
+            "ALTER TABLE t DROP COLUMN zdm_new_v;  -- check its data first",
+        ),
+    }
