@@ -72,6 +72,9 @@ class DialectSupport:
     """The name plans are registered under (``"mariadb"`` for a MariaDB server even
     when SQLAlchemy's dialect says ``mysql``)."""
     min_version: ClassVar[tuple[int, ...]] = ()
+    session_lock_guard: ClassVar[bool] = False
+    """DDL is not transactional and the lock timeout is a session setting: the phase
+    runner sets it for the whole phase step and restores it afterwards."""
     precise_lock_holders: ClassVar[bool] = False
     """:meth:`lock_holders` names only sessions on the table: the executor may then wait
     for a long transaction to end *before* trying a strong lock, instead of queueing

@@ -64,6 +64,8 @@ def error_message(error: BaseException) -> str:
 class MySQLSupport(DialectSupport):
     """MySQL 8.0+ and MariaDB 10.6+ (mysqlclient or PyMySQL)."""
 
+    session_lock_guard = True
+
     def __init__(self, dialect: Dialect, server_version: tuple[int, ...] | None) -> None:
         super().__init__(dialect, server_version)
         mariadb = bool(getattr(dialect, "is_mariadb", False)) or dialect.name == "mariadb"

@@ -120,11 +120,10 @@ class Executor:
         """Run the step; retry the whole (transactional) step when a plain op hit its lock timeout."""
         ctx, rev = self.ctx, step.rev
         conn: Any = ctx.connection
-        guard = phase_guard(ctx, self.settings)
         attempt = 1
         while True:
             try:
-                with phase_transaction(ctx), _guarded(ctx, guard):
+                with phase_transaction(ctx), _guarded(ctx, self.settings):
                     replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
                     if self.online:
                         status = ROLLED_BACK if step.undo else DONE
@@ -192,15 +191,28 @@ def phase_guard(ctx: MigrationContext, settings: ZdmSettings) -> list[str]:
 
 
 @contextlib.contextmanager
-def _guarded(ctx: MigrationContext, guard: Sequence[str]) -> Iterator[None]:
+def _guarded(ctx: MigrationContext, settings: ZdmSettings) -> Iterator[None]:
+    """The lock timeout of a phase step, whichever way the database scopes it."""
+    guard = phase_guard(ctx, settings)
+    if guard:
+        with _transaction_guard(ctx, guard):
+            yield
+        return
+    support = _support(ctx)
+    if support is None or not support.session_lock_guard:
+        yield
+        return
+    with _session_guard(ctx, support, settings):
+        yield
+
+
+@contextlib.contextmanager
+def _transaction_guard(ctx: MigrationContext, guard: Sequence[str]) -> Iterator[None]:
     """Apply *guard* now and again after every ``autocommit_block()`` of the step.
 
     The guard is ``SET LOCAL``: it ends with the transaction that an autocommit block
     commits, so the transaction Alembic opens after the block gets it again.
     """
-    if not guard:
-        yield
-        return
     original = ctx.autocommit_block
 
     @contextlib.contextmanager
@@ -217,6 +229,23 @@ def _guarded(ctx: MigrationContext, guard: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         del ctx.autocommit_block
+
+
+@contextlib.contextmanager
+def _session_guard(ctx: MigrationContext, support: Any, settings: ZdmSettings) -> Iterator[None]:
+    """MySQL/MariaDB: ``SET SESSION lock_wait_timeout`` for the step, then put it back."""
+    conn: Any = ctx.connection
+    saved = None if ctx.as_sql else support.read_timeouts(conn)
+    for sql in support.timeout_statements(settings.lock_timeout_ms, None, local=False):
+        ctx.impl._exec(sql)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            support.restore_timeouts(conn, saved, local=False)
+        else:
+            for sql in support.reset_statements(["lock_timeout"], local=False):
+                ctx.impl._exec(sql)
 
 
 def _one_line(exc: BaseException) -> str:

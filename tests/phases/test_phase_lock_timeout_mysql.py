@@ -1,0 +1,69 @@
+"""MySQL/MariaDB: a plain op inside a phase runs under the session lock_wait_timeout
+the runner sets for the step, so a long transaction makes it fail fast (MySQL DDL is
+not transactional, so the step is not retried) instead of queueing the application."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.util import CommandError
+from sqlalchemy import create_engine, inspect, text
+
+from alembic_zdm.testing.project import make_project
+
+SETUP = """
+def upgrade():
+    op.execute("CREATE TABLE hot (id INTEGER PRIMARY KEY AUTO_INCREMENT, v INTEGER)")
+
+def downgrade():
+    op.execute("DROP TABLE hot")
+"""
+
+ADD = """
+def expand():
+    op.add_column("hot", sa.Column("w", sa.Integer, nullable=True))
+
+def undo_expand():
+    op.drop_column("hot", "w")
+"""
+
+
+def test_plain_op_gives_up_after_lock_wait_timeout(tmp_path: Path, mysql_url: str) -> None:
+    cfg = make_project(tmp_path, mysql_url, [("setup", SETUP), ("add", ADD)])
+    command.upgrade(cfg, "setup")
+    release = threading.Event()
+    holding = threading.Event()
+
+    def hold() -> None:
+        engine = create_engine(mysql_url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM hot"))  # metadata lock until the end
+            holding.set()
+            release.wait(10)
+            conn.rollback()
+        engine.dispose()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    holding.wait(5)
+    started = time.monotonic()
+    with pytest.raises(CommandError) as err:
+        command.upgrade(cfg, "zdm-phase:1")
+    waited = time.monotonic() - started
+    release.set()
+    holder.join(10)
+    assert "Lock wait timeout exceeded" in str(err.value)
+    assert waited < 3.0  # 1 s lock_wait_timeout (500 ms rounded up), not the server's year
+    engine = create_engine(mysql_url)
+    with engine.connect() as conn:
+        assert "w" not in {c["name"] for c in inspect(conn).get_columns("hot")}
+    engine.dispose()
+    command.upgrade(cfg, "head")  # once the transaction is gone, the same command works
+    engine = create_engine(mysql_url)
+    with engine.connect() as conn:
+        assert "w" in {c["name"] for c in inspect(conn).get_columns("hot")}
+    engine.dispose()
