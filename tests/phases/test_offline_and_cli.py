@@ -208,6 +208,10 @@ def test_import_alembic_alone_enables_the_plugin(tmp_path: Path) -> None:
         "from alembic import command\n"
         "assert getattr(command.upgrade, '_zdm_wrapper', False)\n"
         "assert command.upgrade.__module__ == 'alembic.command'\n"
+        "from alembic import op\n"
+        "assert callable(op.safe_rename_column) and callable(op.add_index_concurrently)\n"
+        "from alembic.operations import Operations\n"
+        "assert hasattr(Operations, 'backfill')  # registered by the first op lookup\n"
         "import inspect\n"
         "print(inspect.getfullargspec(command.upgrade).args)\n"
     )
