@@ -32,12 +32,12 @@ class IndexCopy:
 
 def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> list[IndexCopy]:
     """The plain indexes on *column* (``[]`` offline); refuses what cannot be rebuilt."""
-    if ctx.offline:
+    if ctx.catalog is None:
         return []
     from sqlalchemy import inspect
 
     found = []
-    for index in inspect(ctx.connection).get_indexes(table, schema=schema):
+    for index in inspect(ctx.catalog).get_indexes(table, schema=schema):
         cols = index.get("column_names") or []
         options = index.get("dialect_options") or {}
         partial = options.get("postgresql_where") or options.get("sqlite_where")

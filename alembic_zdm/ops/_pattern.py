@@ -59,14 +59,27 @@ class Ctx:
 
     # ---- schema checks (online only: offline there is no catalog to read)
 
+    @property
+    def catalog(self) -> Any | None:
+        """Where to read the catalog: the connection online; offline, the one ``plan``
+        lends (:func:`~alembic_zdm.phases.context.offline_catalog`), else ``None``."""
+        if not self.offline:
+            return self.connection
+        from ..phases.context import offline_catalog
+
+        return offline_catalog()
+
     def columns(self, table: str, schema: str | None) -> dict[str, dict[str, Any]] | None:
-        """The table's columns by name, ``None`` offline; an unknown table is an error."""
-        if self.offline:
+        """The table's columns by name, ``None`` with no catalog; an unknown table is an error."""
+        catalog = self.catalog
+        if catalog is None:
             return None
         from sqlalchemy import inspect
 
-        insp = inspect(self.connection)
+        insp = inspect(catalog)
         if not insp.has_table(table, schema=schema):
+            if self.offline:  # planning ahead: an earlier pending phase may create it
+                return None
             raise SchemaObjectError(
                 f"Table {table!r} does not exist; check the table name in the migration."
             )
@@ -75,8 +88,8 @@ class Ctx:
     def column(self, table: str, name: str, schema: str | None) -> dict[str, Any] | None:
         """The column's catalog entry (``None`` offline); an unknown column is an error."""
         cols = self.columns(table, schema)
-        if cols is None:
-            return None
+        if cols is None or (self.offline and name not in cols):
+            return None  # no catalog, or planning ahead of an earlier pending phase
         if name not in cols:
             raise SchemaObjectError(
                 f"Column {name!r} does not exist on table {table!r}; existing columns: "
@@ -95,11 +108,11 @@ class Ctx:
 
     def not_in_primary_key(self, table: str, column: str, schema: str | None, what: str) -> None:
         """Refuse to *what* a primary-key column (not supported by these patterns yet)."""
-        if self.offline:
+        if self.catalog is None:
             return
         from sqlalchemy import inspect
 
-        pk = inspect(self.connection).get_pk_constraint(table, schema=schema)
+        pk = inspect(self.catalog).get_pk_constraint(table, schema=schema)
         if column in (pk.get("constrained_columns") or []):
             raise SchemaObjectError(
                 f"Cannot {what} {table}.{column}: it is part of the primary key, which this "

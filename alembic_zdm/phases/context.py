@@ -66,3 +66,26 @@ def phase_run(run: PhaseRun) -> Iterator[PhaseRun]:
         yield run
     finally:
         _current.reset(token)
+
+
+_catalog: ContextVar[Any | None] = ContextVar("alembic_zdm_offline_catalog", default=None)
+
+
+def offline_catalog() -> Any | None:
+    """A live connection that offline rendering may *read* the catalog from, if any.
+
+    ``alembic-zdm plan`` renders SQL offline but has a database at hand: with this
+    set, operations that need the catalog offline (a column's type, its indexes)
+    read it instead of asking for ``existing_type=``. Plain ``--sql`` leaves it unset.
+    """
+    return _catalog.get()
+
+
+@contextlib.contextmanager
+def catalog_for_offline(connection: Any) -> Iterator[None]:
+    """Let offline rendering read the catalog through *connection* for the block."""
+    token = _catalog.set(connection)
+    try:
+        yield
+    finally:
+        _catalog.reset(token)

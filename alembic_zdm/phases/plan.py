@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 _MARKER = re.compile(r"^-- alembic-zdm: running (undo )?(expand|migrate|contract) of (\S+)", re.M)
 _TIMEOUT = re.compile(r"^SET\s+(?:LOCAL\s+|SESSION\s+)?lock_timeout\s*(?:=|TO)\s*'?(\d+)", re.I)
 _CANNOT = re.compile(r"^-- alembic-zdm: cannot render: (.*)$", re.M)
+_NOT_NULL_CHECK = re.compile(r"CHECK \(([\w\"`]+) IS NOT NULL\)", re.I)
+_SET_NOT_NULL = re.compile(r"ALTER COLUMN ([\w\"`]+) SET NOT NULL", re.I)
 _SKIP = re.compile(r"^(BEGIN|COMMIT|RESET|SET\s|SAVEPOINT|RELEASE|-- )", re.I)
 
 
@@ -81,7 +83,8 @@ def _online(config: Config) -> tuple[list[str], set[tuple[str, Phase]], dict[str
         conn: Any = ctx.connection
         rows = state_store(ctx, settings).rows(conn)
         done = {(r.revision, r.phase) for r in rows if r.status == DONE}
-        return list(ctx.get_current_heads()), done, _estimates(conn), ctx.dialect.name
+        url = conn.engine.url.render_as_string(hide_password=False)
+        return list(ctx.get_current_heads()), done, _estimates(conn), url
 
     result: tuple[list[str], set[tuple[str, Phase]], dict[str, int], str] = _with_context(
         config, work
@@ -153,6 +156,29 @@ def _render(
     return buffer.getvalue(), (dialect[0] if dialect else "")
 
 
+def _render_with_catalog(
+    config: Config,
+    url: str,
+    start: str | None,
+    target: str,
+    max_phase: Phase | None,
+    done: set[tuple[str, Phase]],
+) -> tuple[str, str]:
+    """Render offline, letting ops read the catalog of the connected database (if any)."""
+    if not url:
+        return _render(config, start, target, max_phase, done)
+    from sqlalchemy import create_engine
+
+    from .context import catalog_for_offline
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn, catalog_for_offline(conn):
+            return _render(config, start, target, max_phase, done)
+    finally:
+        engine.dispose()
+
+
 def _split(sql: str, dialect: str) -> list[str]:
     if dialect == "postgresql":
         try:
@@ -177,6 +203,7 @@ def _steps(output: str, dialect: str, estimates: dict[str, int]) -> list[Planned
             step.error = cannot.group(1)
             body = body[: cannot.start()]
         timeout: int | None = None
+        checked: set[tuple[str | None, str]] = set()
         for sql in _split(body, dialect):
             sql = sql.rstrip(";").strip()
             if not sql:
@@ -190,6 +217,12 @@ def _steps(output: str, dialect: str, estimates: dict[str, int]) -> list[Planned
                     timeout = None
                 continue
             info = classify(sql, dialect)
+            for column in _NOT_NULL_CHECK.findall(sql):
+                checked.add((info.table, column.strip('"`')))
+            scans = info.scans
+            set_not_null = _SET_NOT_NULL.search(sql)
+            if set_not_null and (info.table, set_not_null.group(1).strip('"`')) in checked:
+                scans = False  # PostgreSQL 12+ proves NOT NULL from the validated CHECK
             bare = info.table.rsplit(".", 1)[-1] if info.table else None
             step.statements.append(
                 PlannedStatement(
@@ -197,7 +230,7 @@ def _steps(output: str, dialect: str, estimates: dict[str, int]) -> list[Planned
                     lock=info.lock.value,
                     table=info.table,
                     rewrites=info.rewrites,
-                    scans=info.scans,
+                    scans=scans,
                     kind=info.kind,
                     lock_timeout_ms=timeout if info.lock.value != "none" else None,
                     estimated_rows=estimates.get(bare) if bare else None,
@@ -232,18 +265,18 @@ def _lint(config: Config, revisions: set[str]) -> dict[str, list[str]]:
 def plan(config: Config, target: str = "heads", max_phase: Phase | None = None) -> PlanReport:
     """Build the plan of every pending phase up to *target* (and *max_phase*)."""
     try:
-        heads, done, estimates, dialect = _online(config)
+        heads, done, estimates, url = _online(config)
         connected = True
     except ZdmError:
         raise
-    except Exception:
-        heads, done, estimates, dialect, connected = [], set(), {}, "", False
+    except Exception:  # no database: plan from base, offline only
+        heads, done, estimates, url, connected = [], set(), {}, "", False
     if len(heads) > 1:
         raise ZdmError(
             f"The database has several heads ({', '.join(heads)}); plan one branch at a time."
         )
-    output, rendered_for = _render(config, heads[0] if heads else None, target, max_phase, done)
-    dialect = dialect or rendered_for
+    start = heads[0] if heads else None
+    output, dialect = _render_with_catalog(config, url, start, target, max_phase, done)
     steps = _steps(output, dialect, estimates)
     findings = _lint(config, {s.revision for s in steps})
     for step in steps:  # each revision's findings once, on its first step

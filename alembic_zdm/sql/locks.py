@@ -85,6 +85,11 @@ def _classify_pg(sql: str) -> LockInfo:
         return LockInfo(L.ROW_EXCLUSIVE, table, kind="insert")
     if name == "SelectStmt":
         return LockInfo(L.ACCESS_SHARE, None, kind="select")
+    if name == "LockStmt":  # LOCK TABLE … IN <mode> MODE: modes 1..8, weakest first
+        levels = [lv for lv in LockLevel if lv is not L.NONE]
+        relations = stmt.relations or ()
+        locked = _relname(relations[0]) if relations else None
+        return LockInfo(levels[int(stmt.mode) - 1], locked, kind="lock table")
     if name == "CreateStmt":
         return LockInfo(L.NONE, table, kind="create table")
     return LockInfo(L.NONE, table, kind=name.removesuffix("Stmt").lower())

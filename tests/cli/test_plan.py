@@ -75,3 +75,27 @@ def test_plan_lists_locks_effects_and_estimates(
             conn.execute(text("SELECT count(*) FROM accounts WHERE tier IS NOT NULL")).scalar() == 0
         )
     engine.dispose()
+
+
+RENAME = """
+def expand():
+    op.safe_rename_column("accounts", "email", "login")
+"""
+
+
+def test_plan_reads_the_catalog_for_ops_that_need_it(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Offline --sql needs existing_type= for a rename; plan reads the type from the
+    connected database instead, and still plans phases whose columns do not exist yet."""
+    cfg = make_project(tmp_path, pg_url, [("setup", SETUP), ("ren", RENAME)])
+    command.upgrade(cfg, "setup")
+    capsys.readouterr()
+    assert zdm_main(["-c", str(tmp_path / "alembic.ini"), "plan", "--format", "json"]) == 0
+    steps = {s["phase"]: s for s in json.loads(capsys.readouterr().out)["steps"]}
+    assert all(step["error"] is None for step in steps.values())
+    expand_sql = [st["sql"] for st in steps["expand"]["statements"]]
+    assert expand_sql[0] == "ALTER TABLE accounts ADD COLUMN login TEXT"
+    assert any(sql.startswith("CREATE TRIGGER zdm_dw_accounts_email_login") for sql in expand_sql)
+    contract = [st["sql"] for st in steps["contract"]["statements"]]
+    assert "ALTER TABLE accounts DROP COLUMN email" in contract
