@@ -199,6 +199,8 @@ class UpgradeRun:
         executor.tolerant = self.assume_done is not None
         if ctx.as_sql and not executor.heads.heads:
             ctx._version.create(ctx.connection)  # type: ignore[arg-type]  # as Alembic does for offline runs from base
+        if ctx.as_sql and self.assume_done is None:
+            executor.store.render_create(ctx)
         next_index = 0
 
         def advance() -> None:

@@ -251,6 +251,40 @@ class StateStore:
         """Delete every row of *revision* (used when a revision is fully downgraded)."""
         conn.execute(self.table.delete().where(self.table.c.revision == revision))
 
+    # -- offline (--sql) ---------------------------------------------------------
+
+    def render_create(self, ctx: Any) -> None:
+        """Write ``CREATE TABLE IF NOT EXISTS`` of the state table to the offline script."""
+        from sqlalchemy.schema import CreateTable
+
+        ctx.impl._exec(CreateTable(self.table, if_not_exists=True))
+
+    def render_finish(
+        self, ctx: Any, revision: str, phase: Phase, status: str, checksum: str
+    ) -> None:
+        """Write the state row of a phase run to the offline script.
+
+        Applied by hand, the script leaves the same rows the online runner writes, so
+        a later online run knows which phases the script already ran.
+        """
+        from sqlalchemy import func
+
+        table = self.table
+        ctx.impl._exec(table.delete().where(self._key(revision, phase)))
+        ctx.impl._exec(
+            table.insert().values(
+                revision=revision,
+                phase=int(phase),
+                phase_name=phase.label,
+                status=status,
+                started_at=func.current_timestamp(),
+                finished_at=func.current_timestamp(),
+                db_user="offline script",
+                checksum=checksum,
+                attempts=1,
+            )
+        )
+
     # -- checkpoints -----------------------------------------------------------
 
     def load_checkpoint(self, conn: Connection, revision: str, phase: Phase, key: str) -> Any:

@@ -125,9 +125,13 @@ class Executor:
             try:
                 with phase_transaction(ctx), _guarded(ctx, self.settings):
                     replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
+                    status = ROLLED_BACK if step.undo else DONE
                     if self.online:
-                        status = ROLLED_BACK if step.undo else DONE
                         self.store.finish(conn, rev.revision, step.phase, status)
+                    elif not self.tolerant:
+                        self.store.render_finish(
+                            ctx, rev.revision, step.phase, status, rev.checksum
+                        )
                     if after is not None:
                         after()
                 return

@@ -220,3 +220,27 @@ def test_import_alembic_alone_enables_the_plugin(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['config', 'revision', 'sql', 'tag']"
+
+
+def test_offline_script_records_its_phases_for_a_later_online_run(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """A DBA applies the expand SQL by hand; the online runner then knows it ran."""
+    cfg = three_phased_project(tmp_path, pg_url)
+    script = _offline(cfg, "zdm-phase:1")
+    assert "CREATE TABLE IF NOT EXISTS alembic_zdm_state" in script
+    from sqlalchemy import create_engine
+
+    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.connection.dbapi_connection.execute(script)  # type: ignore[union-attr]
+    engine.dispose()
+    assert state_rows(pg_url)[("r3", "expand")] == "done"
+    assert current_heads(pg_url) == ["items"]
+
+    command.upgrade(cfg, "zdm-phase:2")  # online from here: expand is not run again
+    assert log_entries(pg_url) == [
+        "r1:expand", "r2:expand", "r3:expand", "r1:migrate", "r2:migrate", "r3:migrate",
+    ]  # fmt: skip
+    command.upgrade(cfg, "head")
+    assert current_heads(pg_url) == ["r3"]
