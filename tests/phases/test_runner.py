@@ -242,3 +242,21 @@ def test_contract_then_expand_of_same_column_is_refused(tmp_path: Path, sqlite_u
     command.upgrade(cfg, "ca")
     command.upgrade(cfg, "head")
     assert current_heads(sqlite_url) == ["cb"]
+
+
+def test_relative_targets_with_revisions_in_flight(tmp_path: Path, sqlite_url: str) -> None:
+    cfg = three_phased_project(tmp_path, sqlite_url)
+    command.upgrade(cfg, "zdm-phase:1")
+    command.upgrade(cfg, "+1")  # finishes r1 only
+    assert current_heads(sqlite_url) == ["r1"]
+    assert log_entries(sqlite_url) == EXPANDS + ["r1:migrate", "r1:contract"]
+    before = len(log_entries(sqlite_url))
+    command.downgrade(cfg, "-1")  # in-flight r2, r3 first, then r1
+    assert current_heads(sqlite_url) == ["items"]
+    assert log_entries(sqlite_url)[before:] == [
+        "r1:undo_contract",
+        "r1:undo_migrate",
+        "r3:undo_expand",
+        "r2:undo_expand",
+        "r1:undo_expand",
+    ]
