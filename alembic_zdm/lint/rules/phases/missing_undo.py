@@ -1,8 +1,9 @@
 """ZDM004 missing-undo: a phase without its undo step, or an empty downgrade().
 
 ## What it does
-Flags a phased revision whose `expand()`, `migrate()` or `contract()` has no
-matching `undo_expand()`, `undo_migrate()` or `undo_contract()`, and an undo step
+Flags a phased revision whose `expand()`, `migrate()` or `contract()` changes the
+schema but has no matching `undo_expand()`, `undo_migrate()` or `undo_contract()`
+(a step that only moves data, such as a backfill, needs none), and an undo step
 (or a plain revision's `downgrade()`) that is empty while the forward step changes
 the schema.
 
@@ -46,14 +47,13 @@ from ...target import Target
 
 
 def _needs_undo(fn: FunctionInfo) -> bool:
+    """The step changes the schema in a way that the phase runner does not undo by itself."""
     return any(
-        a.kind in SCHEMA_KINDS and a.kind is not Kind.VALIDATE_CONSTRAINT and not a.safe
+        a.kind in SCHEMA_KINDS
+        and a.kind is not Kind.VALIDATE_CONSTRAINT
+        and a.zdm_op not in SELF_UNDOING_OPS
         for a in fn.actions
     )
-
-
-def _undone_by_runner(fn: FunctionInfo) -> bool:
-    return bool(fn.actions) and all(a.zdm_op in SELF_UNDOING_OPS for a in fn.actions)
 
 
 def _empty(fn: FunctionInfo | None) -> bool:
@@ -72,7 +72,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         if forward is None or forward.trivial:
             continue
         undo = rev.functions.get(undo_name)
-        if undo is None and rev.phased and not _undone_by_runner(forward):
+        if undo is None and rev.phased and _needs_undo(forward):
             yield Hit(
                 forward.line,
                 forward.col,
