@@ -149,6 +149,10 @@ class ColumnSpec:
     index: bool = False
     foreign_key: str | None = None
     generated: bool = False
+    generated_kind: str = ""
+    """How a generated column gets its values: ``identity``, ``serial``,
+    ``auto_increment``, ``stored``, ``virtual``, or ``computed`` (SQLAlchemy's
+    ``Computed`` with no ``persisted=``: the dialect's default); empty when not known."""
 
     @property
     def not_null(self) -> bool:
@@ -171,6 +175,8 @@ class Action:
     column: str | None = None
     columns: tuple[str, ...] = ()
     coldef: ColumnSpec | None = None
+    coldefs: tuple[ColumnSpec, ...] = ()
+    """The columns of a CREATE TABLE (where they can be read)."""
     constraint: str | None = None
     new_type: TypeSpec | None = None
     old_type: TypeSpec | None = None

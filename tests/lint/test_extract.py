@@ -95,3 +95,51 @@ def test_sql_script_follows_transactions() -> None:
     indexes = [(a.name, a.line, a.autocommit) for a in rev.actions if a.kind is Kind.CREATE_INDEX]
     assert indexes == [("a", 2, False), ("b", 4, True)]
     assert not any(a.kind is Kind.DATA_CHANGE for a in rev.actions)
+
+
+def test_postgresql_statements_carry_what_they_do() -> None:
+    from alembic_zdm.lint.extract import sql_postgresql
+
+    script = (
+        "REINDEX INDEX CONCURRENTLY ix_a; VACUUM (FULL) t; CLUSTER t USING ix_t; "
+        "TRUNCATE a, b CASCADE; DROP SCHEMA s CASCADE; DROP DATABASE d; "
+        "ALTER SCHEMA s RENAME TO s2; ALTER TABLE p DETACH PARTITION p1; "
+        "ALTER TABLE t SET UNLOGGED; CREATE TRIGGER tr AFTER UPDATE ON t "
+        "FOR EACH ROW EXECUTE FUNCTION f(); CREATE DOMAIN email AS text CHECK (VALUE ~ '@')"
+    )
+    statements, errors = sql_postgresql.parse(script)
+    assert errors == []
+    options = [a.options for s in statements for a in s.actions]
+    assert [o["statement"] for o in options] == [
+        "reindex",
+        "vacuum_full",
+        "cluster",
+        "truncate",
+        "drop_schema",
+        "drop_database",
+        "rename_schema",
+        "detach_partition",
+        "set_unlogged",
+        "create_trigger",
+        "create_domain",
+    ]
+    assert options[0]["concurrently"] == "1" and options[3]["tables"] == "a, b"
+    assert options[3]["cascade"] == "1" and options[7]["concurrently"] == ""
+
+
+def test_long_identifiers_and_generated_columns() -> None:
+    long_name = "ix_" + "x" * 70
+    source = (
+        "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'b2'\ndown_revision = 'a1'\n\n\n"
+        "def upgrade() -> None:\n"
+        f'    op.execute("CREATE INDEX {long_name} ON t (a)")\n'
+        '    op.execute("ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY")\n'
+        '    op.add_column("t", sa.Column("g", sa.Integer(), sa.Computed("a + 1", persisted=False)))\n'
+        '    op.create_table("u", sa.Column("id", sa.BigInteger()), sa.Column("at", sa.DateTime()))\n'
+    )
+    rev = extract("r.py", source, DEFAULT_TARGET)
+    index, identity, computed, table = rev.actions
+    assert index.name == long_name
+    assert identity.coldef is not None and identity.coldef.generated_kind == "identity"
+    assert computed.coldef is not None and computed.coldef.generated_kind == "virtual"
+    assert [c.name for c in table.coldefs] == ["id", "at"]

@@ -267,7 +267,12 @@ def _alter_column(origin: str, b: Bound, batch: str | None) -> list[Action]:
 
 def _create_table(origin: str, b: Bound, batch: str | None) -> list[Action]:
     table = b.text("table_name")
-    actions = [new_action(Kind.CREATE_TABLE, origin, table=table, code=b.code("table_name"))]
+    columns = tuple(c for c in (resolve(n, b.env) for n in b.extra) if isinstance(c, ColumnSpec))
+    actions = [
+        new_action(
+            Kind.CREATE_TABLE, origin, table=table, coldefs=columns, code=b.code("table_name")
+        )
+    ]
     for node in b.extra:
         col = resolve(node, b.env)
         if isinstance(col, ColumnSpec) and col.type is not None and col.type.name == "enum":

@@ -82,6 +82,8 @@ def _classify(tree: Any, text: str) -> list[Action]:
         return _create(tree)
     if isinstance(tree, exp.Drop):
         kind = Kind.DROP_INDEX if tree.args.get("kind") == "INDEX" else Kind.DROP_TABLE
+        if tree.args.get("kind") in ("SCHEMA", "DATABASE"):
+            return _drop_schema(tree)
         if tree.args.get("kind") not in ("INDEX", "TABLE"):
             return [_act(Kind.OTHER_DDL, "DROP")]
         flags = frozenset({m.IF_EXISTS}) if tree.args.get("exists") else frozenset()
@@ -106,6 +108,13 @@ def _classify(tree: Any, text: str) -> list[Action]:
     if isinstance(tree, exp.Command):
         return _command(text)
     return []
+
+
+def _drop_schema(tree: Any) -> list[Action]:
+    kind = str(tree.args["kind"])
+    names = [t.name or t.db for t in tree.args.get("tables") or ()] or [None]
+    options = {"statement": f"drop_{kind.lower()}"}
+    return [_act(Kind.OTHER_DDL, f"DROP {kind}", name=n, options=options) for n in names]
 
 
 def _set(tree: Any) -> list[Action]:
@@ -174,6 +183,7 @@ def _column(coldef: Any) -> ColumnSpec:
     nullable: bool | None = None
     default: DefaultSpec | None = None
     pk = unique = generated = False
+    generated_kind = ""
     for con in coldef.args.get("constraints") or ():
         kind = con.args.get("kind")
         if isinstance(kind, exp.NotNullColumnConstraint):
@@ -190,12 +200,13 @@ def _column(coldef: Any) -> ColumnSpec:
             pk = True
         elif isinstance(kind, exp.UniqueColumnConstraint):
             unique = True
-        elif isinstance(
-            kind, (exp.AutoIncrementColumnConstraint, exp.GeneratedAsIdentityColumnConstraint)
-        ):
-            generated = True
+        elif isinstance(kind, exp.AutoIncrementColumnConstraint):
+            generated, generated_kind = True, "auto_increment"
+        elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
+            generated, generated_kind = True, "identity"
         elif isinstance(kind, exp.ComputedColumnConstraint):
-            generated = True
+            stored = bool(kind.args.get("persisted"))
+            generated, generated_kind = True, "stored" if stored else "virtual"
     return ColumnSpec(
         name=coldef.name,
         type=_type(coldef.args.get("kind")),
@@ -204,6 +215,7 @@ def _column(coldef: Any) -> ColumnSpec:
         server_default=default,
         unique=unique,
         generated=generated,
+        generated_kind=generated_kind,
     )
 
 
@@ -306,6 +318,13 @@ def _alter_action(table: str | None, node: Any) -> Action:
             return _act(Kind.DROP_COLUMN, "DROP COLUMN", table=table, column=name)
         if kind == "INDEX":
             return _act(Kind.DROP_INDEX, "DROP INDEX", table=table, name=name)
+        if kind in ("FOREIGN KEY", "CHECK"):
+            tables = node.args.get("tables") or ()
+            name = name or (_name(tables[0]) if tables else None)
+            constraint = "foreign_key" if kind == "FOREIGN KEY" else "check"
+            return _act(
+                Kind.DROP_CONSTRAINT, f"DROP {kind}", table=table, name=name, constraint=constraint
+            )
         return _act(Kind.DROP_CONSTRAINT, f"DROP {kind}", table=table, name=name)
     if isinstance(node, exp.AddConstraint):
         return _add_constraint(table, node)

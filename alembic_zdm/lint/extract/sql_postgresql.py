@@ -5,6 +5,7 @@ pglast is imported only when a revision really contains SQL text.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .. import model as m
@@ -19,7 +20,9 @@ def parse(sql: str) -> tuple[list[SqlStatement], list[tuple[int, str]]]:
 
     try:
         raws = parser.parse_sql(sql)
-        return [_statement(raw.stmt_location or 0, raw.stmt) for raw in raws], []
+        parsed = [_statement(raw.stmt_location or 0, raw.stmt) for raw in raws]
+        _restore_long_identifiers(sql, parsed)
+        return parsed, []
     except parser.ParseError as exc:
         first_error = str(exc.args[0]) if exc.args else str(exc)
     statements: list[SqlStatement] = []
@@ -37,7 +40,58 @@ def parse(sql: str) -> tuple[list[SqlStatement], list[tuple[int, str]]]:
         statements.extend(
             _statement(piece.start + (raw.stmt_location or 0), raw.stmt) for raw in raws
         )
+    _restore_long_identifiers(sql, statements)
     return statements, errors or [(0, first_error)]
+
+
+NAMEDATALEN = 64
+
+
+def _restore_long_identifiers(sql: str, statements: list[SqlStatement]) -> None:
+    """Put back identifiers the parser truncated to 63 bytes, as the user wrote them."""
+    from pglast import parser
+
+    truncated = [
+        value
+        for stmt in statements
+        for action in stmt.actions
+        for value in (
+            action.table,
+            action.name,
+            action.column,
+            action.coldef.name if action.coldef else None,
+            *(c.name for c in action.coldefs),
+        )
+        if value and len(value.encode("utf-8")) >= NAMEDATALEN - 4
+    ]
+    if not truncated:
+        return  # a cut name is 63 bytes, less a split multibyte character
+    full: dict[str, str] = {}
+    try:
+        tokens = parser.scan(sql)
+    except parser.ParseError:
+        return
+    for token in tokens:
+        if token.name != "IDENT":
+            continue
+        text = sql[token.start : token.end + 1].strip('"')  # character offsets
+        data = text.encode("utf-8")
+        if len(data) >= NAMEDATALEN:
+            full[data[: NAMEDATALEN - 1].decode("utf-8", "ignore")] = text
+    if not full:
+        return
+    for stmt in statements:
+        for action in stmt.actions:
+            for attr in ("table", "name", "column"):
+                value = getattr(action, attr)
+                if value in full:
+                    setattr(action, attr, full[value])
+            if action.coldef is not None and action.coldef.name in full:
+                action.coldef = dataclasses.replace(action.coldef, name=full[action.coldef.name])
+            action.coldefs = tuple(
+                dataclasses.replace(c, name=full[c.name]) if c.name in full else c
+                for c in action.coldefs
+            )
 
 
 def _statement(offset: int, stmt: Any) -> SqlStatement:
@@ -89,6 +143,16 @@ def _drop(stmt: Any) -> list[Action]:
     kinds = {ObjectType.OBJECT_INDEX: Kind.DROP_INDEX, ObjectType.OBJECT_TABLE: Kind.DROP_TABLE}
     kind = kinds.get(stmt.removeType)
     if kind is None:
+        if stmt.removeType == ObjectType.OBJECT_SCHEMA:
+            return [
+                _act(
+                    Kind.OTHER_DDL,
+                    "DROP",
+                    name=getattr(obj, "sval", None),
+                    options=_drop_schema(stmt),
+                )
+                for obj in stmt.objects or ()
+            ]
         return [_act(Kind.OTHER_DDL, "DROP")]
     flags = _flags((m.CONCURRENTLY, stmt.concurrent), (m.IF_EXISTS, stmt.missing_ok))
     result = []
@@ -99,6 +163,24 @@ def _drop(stmt: Any) -> list[Action]:
         else:
             result.append(_act(kind, "DROP TABLE", table=name, flags=flags))
     return result
+
+
+def _drop_schema(stmt: Any) -> dict[str, str]:
+    from pglast.enums import DropBehavior
+
+    cascade = "1" if stmt.behavior == DropBehavior.DROP_CASCADE else ""
+    return {"statement": "drop_schema", "cascade": cascade}
+
+
+def _drop_database(stmt: Any) -> list[Action]:
+    return [
+        _act(
+            Kind.OTHER_DDL,
+            "DROP DATABASE",
+            name=stmt.dbname,
+            options={"statement": "drop_database"},
+        )
+    ]
 
 
 def type_of(type_name: Any) -> TypeSpec | None:
@@ -150,6 +232,7 @@ def column_of(coldef: Any) -> ColumnSpec:
     nullable: bool | None = None
     default: DefaultSpec | None = None
     pk = unique = generated = False
+    generated_kind = ""
     fk: str | None = None
     for con in coldef.constraints or ():
         ct = con.contype
@@ -165,11 +248,14 @@ def column_of(coldef: Any) -> ColumnSpec:
             unique = True
         elif ct == ConstrType.CONSTR_FOREIGN:
             fk = getattr(con.pktable, "relname", "?")
-        elif ct in (ConstrType.CONSTR_IDENTITY, ConstrType.CONSTR_GENERATED):
-            generated = True
+        elif ct == ConstrType.CONSTR_IDENTITY:
+            generated, generated_kind = True, "identity"
+        elif ct == ConstrType.CONSTR_GENERATED:
+            virtual = getattr(con, "generated_kind", "") == "v"
+            generated, generated_kind = True, "virtual" if virtual else "stored"
     col_type = type_of(coldef.typeName)
     if col_type is not None and col_type.name in ("serial", "bigserial"):
-        generated = True
+        generated, generated_kind = True, "serial"
     return ColumnSpec(
         name=coldef.colname,
         type=col_type,
@@ -179,6 +265,7 @@ def column_of(coldef: Any) -> ColumnSpec:
         unique=unique,
         foreign_key=fk,
         generated=generated,
+        generated_kind=generated_kind,
     )
 
 
@@ -261,7 +348,31 @@ def _alter_cmd(table: str | None, cmd: Any) -> Action:
         return _act(
             Kind.DROP_CONSTRAINT, "DROP CONSTRAINT", table=table, name=cmd.name, flags=flags
         )
+    statement = _TABLE_REWRITES.get(sub.name)
+    if statement is not None:
+        return _act(
+            Kind.OTHER_DDL,
+            "ALTER TABLE",
+            table=table,
+            options={"statement": statement, "value": cmd.name or ""},
+        )
+    if sub == T.AT_DetachPartition:
+        options = {
+            "statement": "detach_partition",
+            "partition": getattr(cmd.def_.name, "relname", "") or "",
+            "concurrently": "1" if cmd.def_.concurrent else "",
+        }
+        return _act(Kind.OTHER_DDL, "ALTER TABLE", table=table, options=options)
     return _act(Kind.OTHER_DDL, "ALTER TABLE", table=table)
+
+
+_TABLE_REWRITES = {
+    "AT_SetLogged": "set_logged",
+    "AT_SetUnLogged": "set_unlogged",
+    "AT_SetTableSpace": "set_tablespace",
+    "AT_SetAccessMethod": "set_access_method",
+}
+"""ALTER TABLE subcommands that rewrite the table (``options["statement"]``)."""
 
 
 def _rename(stmt: Any) -> list[Action]:
@@ -280,6 +391,9 @@ def _rename(stmt: Any) -> list[Action]:
         ]
     if stmt.renameType == ObjectType.OBJECT_TABLE:
         return [_act(Kind.RENAME_TABLE, "RENAME TO", table=table, name=stmt.newname)]
+    if stmt.renameType == ObjectType.OBJECT_SCHEMA:
+        options = {"statement": "rename_schema", "new_name": stmt.newname or ""}
+        return [_act(Kind.OTHER_DDL, "RENAME", table=table, name=stmt.subname, options=options)]
     return [_act(Kind.OTHER_DDL, "RENAME", table=table)]
 
 
@@ -354,7 +468,8 @@ def _insert(stmt: Any) -> list[Action]:
 
 def _create(stmt: Any) -> list[Action]:
     flags = _flags((m.IF_NOT_EXISTS, stmt.if_not_exists))
-    return [_act(Kind.CREATE_TABLE, "CREATE TABLE", table=_rel(stmt), flags=flags)]
+    columns = tuple(column_of(e) for e in stmt.tableElts or () if type(e).__name__ == "ColumnDef")
+    return [_act(Kind.CREATE_TABLE, "CREATE TABLE", table=_rel(stmt), flags=flags, coldefs=columns)]
 
 
 def _transaction(stmt: Any) -> list[Action]:
@@ -364,6 +479,66 @@ def _transaction(stmt: Any) -> list[Action]:
     end = stmt.kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK)
     name = "begin" if begin else "commit" if end else "other"
     return [_act(Kind.TRANSACTION, name.upper(), name=name)]
+
+
+def _defnames(items: Any) -> set[str]:
+    return {str(getattr(i, "defname", "")).lower() for i in items or ()}
+
+
+def _reindex(stmt: Any) -> list[Action]:
+    kind = stmt.kind.name.removeprefix("REINDEX_OBJECT_").lower()
+    options = {
+        "statement": "reindex",
+        "object": kind,
+        "target": _rel(stmt) or stmt.name or "",
+        "concurrently": "1" if "concurrently" in _defnames(stmt.params) else "",
+    }
+    return [_act(Kind.OTHER_DDL, "Reindex", table=_rel(stmt), options=options)]
+
+
+def _vacuum(stmt: Any) -> list[Action]:
+    full = "full" in _defnames(stmt.options) and stmt.is_vacuumcmd
+    tables = [getattr(r.relation, "relname", "") for r in stmt.rels or () if r.relation]
+    options = {"statement": "vacuum_full" if full else "vacuum", "tables": ", ".join(tables)}
+    return [_act(Kind.OTHER_DDL, "Vacuum", options=options)]
+
+
+def _cluster(stmt: Any) -> list[Action]:
+    options = {"statement": "cluster", "index": stmt.indexname or ""}
+    return [_act(Kind.OTHER_DDL, "Cluster", table=_rel(stmt), options=options)]
+
+
+def _truncate(stmt: Any) -> list[Action]:
+    from pglast.enums import DropBehavior
+
+    tables = [r.relname for r in stmt.relations or ()]
+    options = {
+        "statement": "truncate",
+        "tables": ", ".join(tables),
+        "cascade": "1" if stmt.behavior == DropBehavior.DROP_CASCADE else "",
+    }
+    return [_act(Kind.OTHER_DDL, "Truncate", options=options)]
+
+
+def _trigger(stmt: Any) -> list[Action]:
+    options = {"statement": "create_trigger", "trigger": stmt.trigname or ""}
+    return [_act(Kind.OTHER_DDL, "CreateTrig", table=_rel(stmt), options=options)]
+
+
+def _domain(stmt: Any) -> list[Action]:
+    """CREATE DOMAIN / ALTER DOMAIN … ADD CONSTRAINT with a CHECK (other forms: no action)."""
+    from pglast.enums import ConstrType
+
+    create = type(stmt).__name__ == "CreateDomainStmt"
+    constraints = stmt.constraints if create else [stmt.def_] if stmt.subtype == "C" else []
+    checks = [c for c in constraints or () if c.contype == ConstrType.CONSTR_CHECK]
+    if not checks:
+        return []
+    name = ".".join(_names(stmt.domainname if create else stmt.typeName))
+    origin = "CREATE DOMAIN" if create else "ALTER DOMAIN … ADD CONSTRAINT"
+    options = {"statement": "create_domain" if create else "alter_domain", "check": "1"}
+    flags = _flags((m.NOT_VALID, any(c.skip_validation for c in checks)))
+    return [_act(Kind.OTHER_DDL, origin, name=name, options=options, flags=flags)]
 
 
 def _other(stmt: Any) -> list[Action]:
@@ -384,9 +559,12 @@ _HANDLERS = {
     "InsertStmt": _insert,
     "CreateStmt": _create,
     "TransactionStmt": _transaction,
-    "ReindexStmt": _other,
-    "ClusterStmt": _other,
-    "VacuumStmt": _other,
-    "CreateTrigStmt": _other,
-    "TruncateStmt": _other,
+    "ReindexStmt": _reindex,
+    "ClusterStmt": _cluster,
+    "VacuumStmt": _vacuum,
+    "CreateTrigStmt": _trigger,
+    "CreateDomainStmt": _domain,
+    "AlterDomainStmt": _domain,
+    "TruncateStmt": _truncate,
+    "DropdbStmt": _drop_database,
 }

@@ -208,6 +208,7 @@ def column_spec(node: ast.Call, env: Mapping[str, Value]) -> ColumnSpec:
         generated=any(
             isinstance(resolve(a, env), CallValue) and _is_generated(a) for a in node.args
         ),
+        generated_kind=next((_generated_kind(a, env) for a in node.args if _is_generated(a)), ""),
     )
 
 
@@ -216,6 +217,19 @@ def _is_generated(node: ast.expr) -> bool:
         "Computed",
         "Identity",
     )
+
+
+def _generated_kind(node: ast.expr, env: Mapping[str, Value]) -> str:
+    """``sa.Identity()`` → ``identity``; ``sa.Computed(..., persisted=...)`` → stored/virtual/computed."""
+    if not isinstance(node, ast.Call):
+        return ""
+    if dotted(node.func).rsplit(".", 1)[-1] == "Identity":
+        return "identity"
+    kw = {k.arg: k.value for k in node.keywords if k.arg}
+    persisted = resolve(kw["persisted"], env) if "persisted" in kw else None
+    if persisted is True:
+        return "stored"
+    return "virtual" if persisted is False else "computed"
 
 
 def server_default(node: ast.expr, env: Mapping[str, Value]) -> DefaultSpec | None:
