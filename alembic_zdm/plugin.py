@@ -70,11 +70,6 @@ _PATCHES: dict[str, Callable[[ModuleType], None]] = {
 }
 
 
-def install_command_patch() -> None:
-    """Wrap ``alembic.command`` now if it is loaded, else as soon as it is imported."""
-    _patch_when_loaded("alembic.command", _patch_command)
-
-
 def _patch_when_loaded(name: str, patch: Callable[[ModuleType], None]) -> None:
     module = sys.modules.get(name)
     if module is not None and getattr(module, "__file__", None):

@@ -173,8 +173,3 @@ def wrap_command_module(module: ModuleType) -> None:
         fn._zdm_wrapper = True  # type: ignore[attr-defined]
         fn.__wrapped__ = original  # type: ignore[attr-defined]
         setattr(module, name, fn)
-
-
-def original_command(name: str) -> Any:
-    """Alembic's own ``upgrade``/``downgrade`` (before wrapping)."""
-    return _ORIGINALS[name]

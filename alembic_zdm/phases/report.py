@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .model import Phase
 from .revisions import load_revision
 from .runner import upgrade_scripts
 from .state import DONE, StateRow, state_store
@@ -104,8 +103,3 @@ def history(config: Config) -> list[StateRow]:
 
     rows: list[StateRow] = _with_context(config, work)
     return rows
-
-
-def phase_of(label: str) -> Phase:
-    """The :class:`Phase` with this label."""
-    return Phase[label.upper()]
