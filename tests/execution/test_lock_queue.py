@@ -4,7 +4,6 @@ blocking transaction ends or fails naming the blocking session."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -13,7 +12,7 @@ import sqlalchemy as sa
 from alembic_zdm.errors import LockNotAcquiredError
 from alembic_zdm.testing.capture import online_operations
 
-from .writers import Writer
+from .writers import Holder, Writer
 
 LOCK_TIMEOUT_MS = 200
 
@@ -26,26 +25,6 @@ def _setup(url: str) -> None:
             sa.text("INSERT INTO orders (amount) SELECT g FROM generate_series(1, 1000) g")
         )
     engine.dispose()
-
-
-class Holder(threading.Thread):
-    """Opens a transaction that reads the table and stays idle in it for *seconds*."""
-
-    def __init__(self, url: str, seconds: float) -> None:
-        super().__init__(daemon=True)
-        self.engine = sa.create_engine(url)
-        self.seconds = seconds
-        self.ready = threading.Event()
-        self.pid = 0
-
-    def run(self) -> None:
-        with self.engine.connect() as conn:
-            self.pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-            conn.execute(sa.text("SELECT count(*) FROM orders"))
-            self.ready.set()
-            time.sleep(self.seconds)
-            conn.commit()
-        self.engine.dispose()
 
 
 def _run_op(url: str, retries: int) -> tuple[float, BaseException | None]:

@@ -1,4 +1,5 @@
-"""A writer thread that keeps inserting, measuring how long each statement waited."""
+"""Threads for lock-queue tests: a writer that measures how long each insert waited, and a
+holder that keeps a table locked by an idle transaction."""
 
 from __future__ import annotations
 
@@ -38,3 +39,27 @@ class Writer(threading.Thread):
     @property
     def max_stall_ms(self) -> float:
         return max(self.latencies) * 1000 if self.latencies else 0.0
+
+
+_PID_SQL = {"postgresql": "SELECT pg_backend_pid()", "mysql": "SELECT CONNECTION_ID()"}
+
+
+class Holder(threading.Thread):
+    """Opens a transaction that reads *table* and stays idle in it for *seconds*."""
+
+    def __init__(self, url: str, seconds: float, table: str = "orders") -> None:
+        super().__init__(daemon=True)
+        self.engine = sa.create_engine(url)
+        self.seconds = seconds
+        self.table = table
+        self.ready = threading.Event()
+        self.pid = 0
+
+    def run(self) -> None:
+        with self.engine.connect() as conn:
+            self.pid = conn.execute(sa.text(_PID_SQL[conn.dialect.name])).scalar_one()
+            conn.execute(sa.text(f"SELECT count(*) FROM {self.table}"))
+            self.ready.set()
+            time.sleep(self.seconds)
+            conn.commit()
+        self.engine.dispose()

@@ -9,7 +9,6 @@ retries: the writers are never blocked for longer than the lock timeout + 100 ms
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 
 from alembic_zdm.errors import LockNotAcquiredError
 from alembic_zdm.testing.capture import online_operations
-from tests.execution.writers import Writer
+from tests.execution.writers import Holder, Writer
 
 pytestmark = pytest.mark.mysql
 LOCK_TIMEOUT_MS = 1000
@@ -37,26 +36,6 @@ def _setup(url: str) -> None:
             )
         )
     engine.dispose()
-
-
-class Holder(threading.Thread):
-    """Opens a transaction that reads the table and stays idle in it for *seconds*."""
-
-    def __init__(self, url: str, seconds: float) -> None:
-        super().__init__(daemon=True)
-        self.engine = sa.create_engine(url)
-        self.seconds = seconds
-        self.ready = threading.Event()
-        self.pid = 0
-
-    def run(self) -> None:
-        with self.engine.connect() as conn:
-            self.pid = conn.execute(sa.text("SELECT CONNECTION_ID()")).scalar_one()
-            conn.execute(sa.text("SELECT count(*) FROM orders"))
-            self.ready.set()
-            time.sleep(self.seconds)
-            conn.commit()
-        self.engine.dispose()
 
 
 def _run_op(url: str, retries: int) -> tuple[float, BaseException | None]:
