@@ -66,6 +66,10 @@ class ZdmSettings:
     """Let the contract phase drop what the models still map (logged)."""
     phase: int | None = None
     """Phase target given as ``-x zdm_phase=N``."""
+    listeners: tuple[str, ...] = ()
+    """Event listeners, ``package.module:function`` each (docs/safety.md)."""
+    event_log: str | None = None
+    """Path of a JSON-lines audit log of every event of every run."""
     lint: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> ZdmSettings:
@@ -97,6 +101,9 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return None if value in (None, "") else str(value)
         if kind == "str":
             return str(value)
+        if kind == "tuple[str, ...]":
+            items = value.replace("\n", ",").split(",") if isinstance(value, str) else value
+            return tuple(str(v).strip() for v in items if str(v).strip())
     except (TypeError, ValueError):
         raise ConfigError(
             f"Setting {name!r} from {source} has the value {value!r}, which is not a "

@@ -74,7 +74,8 @@ def upgrade(
         max_phase = parse_phase(settings.phase)
     script = ScriptDirectory.from_config(config)
     run = UpgradeRun(script, settings, target, max_phase)
-    _run_env(config, script, run, sql, start, target, tag)
+    with _scope(settings, "upgrade", revision, sql):
+        _run_env(config, script, run, sql, start, target, tag)
     return run.executed
 
 
@@ -113,8 +114,30 @@ def downgrade(
         raise util.CommandError("downgrade with --sql requires <fromrev>:<torev>")
     script = ScriptDirectory.from_config(config)
     run = DowngradeRun(script, settings, target, min_phase)
-    _run_env(config, script, run, sql, start, target, tag)
+    command = "rollback" if revision is None else "downgrade"
+    with _scope(settings, command, revision, sql):
+        _run_env(config, script, run, sql, start, target, tag)
+        if run.executed and not sql:
+            from ..events import emit
+
+            emit(
+                settings,
+                "rollback:complete",
+                command=command,
+                steps=[step.describe() for step in run.executed],
+            )
     return run.executed
+
+
+def _scope(settings: Any, command: str, target: str | None, sql: bool) -> Any:
+    """The events of one run (none for ``--sql``: nothing runs against a database)."""
+    import contextlib
+
+    if sql:
+        return contextlib.nullcontext()
+    from ..events import run_scope
+
+    return run_scope(settings, command, target)
 
 
 def _run_env(

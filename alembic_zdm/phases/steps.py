@@ -100,21 +100,69 @@ class Executor:
         checkpoints = (
             StateCheckpoints(self.store, rev.revision, step.phase) if self.online else None
         )
+        started = time.monotonic()
+        self._emit("step:start", step)
         try:
-            self._attempts(step, checkpoints, after)
+            with self._forward_backfill(step):
+                self._attempts(step, checkpoints, after)
         except Exception as exc:
             if self.tolerant:
                 _say(ctx, f"cannot render: {_one_line(exc)}")
                 return
+            self._emit("error", step, duration_s=time.monotonic() - started, reason=_one_line(exc))
+            exc._zdm_reported = True  # type: ignore[attr-defined]
             if self.online:
                 with own_transaction(ctx):
                     self.store.finish(conn, rev.revision, step.phase, FAILED, _one_line(exc))
             if isinstance(exc, ZdmError):
                 raise
-            raise PhaseFailedError(
+            failure = PhaseFailedError(
                 f"The {step.describe()} failed and was rolled back: {_one_line(exc)}; fix the "
                 "cause and run the same command again to continue from this phase."
-            ) from exc
+            )
+            failure._zdm_reported = True  # type: ignore[attr-defined]
+            raise failure from exc
+        self._emit("step:complete", step, duration_s=time.monotonic() - started)
+
+    def _emit(self, name: str, step: PlanStep, **fields: Any) -> None:
+        if not self.online:
+            return
+        from ..events import current_command, emit
+
+        emit(
+            self.settings,
+            name,
+            command=current_command(),
+            revision=step.rev.revision,
+            phase=step.phase.label,
+            undo=step.undo,
+            **fields,
+        )
+
+    @contextlib.contextmanager
+    def _forward_backfill(self, step: PlanStep) -> Iterator[None]:
+        """Hand the step's backfill progress on as ``backfill:progress`` events."""
+        if not self.online:
+            yield
+            return
+        from ..backfill.progress import add_listener, remove_listener
+
+        def forward(progress: Any) -> None:
+            self._emit(
+                "backfill:progress",
+                step,
+                rows=progress.rows,
+                table=progress.table,
+                batches=progress.batches,
+                rows_per_s=progress.rows_per_s,
+                done=progress.done,
+            )
+
+        add_listener(forward)
+        try:
+            yield
+        finally:
+            remove_listener(forward)
 
     def _attempts(self, step: PlanStep, checkpoints: Any, after: Any) -> None:
         """Run the step; retry the whole (transactional) step when a plain op hit its lock timeout."""

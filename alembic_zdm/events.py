@@ -1,0 +1,334 @@
+"""Events of a run (DESIGN §13): what listeners, the audit log and tracing see.
+
+A run emits, in this order: ``migration:start``; per phase step ``step:start``, any
+``backfill:progress`` of that step, then ``step:complete`` or ``error``;
+``rollback:complete`` after a downgrade or rollback that undid steps; and
+``migration:complete`` (with ``outcome`` ``ok`` or ``failed``). The health gates add
+``health:throttle`` and ``health:abort``.
+
+Listeners are callables taking one :class:`Event`. They come from three places:
+code (:func:`add_listener`, e.g. in ``env.py``), the ``listeners`` setting
+(``["pkg.mod:fn"]``) and the ``alembic_zdm.listeners`` entry-point group. Built in:
+a JSON-lines audit log (``event_log = "path"``) and OpenTelemetry spans when
+``opentelemetry-api`` is installed. A listener that raises is logged and skipped:
+it never breaks the migration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import importlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import ZdmSettings
+
+log = logging.getLogger("alembic.zdm.events")
+
+EVENT_NAMES = (
+    "migration:start",
+    "step:start",
+    "step:complete",
+    "backfill:progress",
+    "health:throttle",
+    "health:abort",
+    "error",
+    "rollback:complete",
+    "migration:complete",
+)
+ENTRY_POINT_GROUP = "alembic_zdm.listeners"
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One thing that happened during a run.
+
+    :param name: one of :data:`EVENT_NAMES`.
+    :param time: seconds since the epoch.
+    :param command: ``upgrade``, ``downgrade`` or ``rollback``.
+    :param revision: the revision of a step event.
+    :param phase: ``expand``, ``migrate`` or ``contract`` for a step event.
+    :param undo: True when the step undoes its phase.
+    :param duration_s: for ``step:complete``, ``error`` and ``*:complete``.
+    :param rows: backfill rows done so far (``backfill:progress``).
+    :param reason: why (``error``, ``health:*``), or the outcome of ``migration:complete``.
+    :param data: further fields of the event (``target``, ``steps``, ``table``, ``check``, …).
+    """
+
+    name: str
+    time: float
+    command: str | None = None
+    revision: str | None = None
+    phase: str | None = None
+    undo: bool = False
+    duration_s: float | None = None
+    rows: int | None = None
+    reason: str | None = None
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event as JSON-ready data (what the audit log writes)."""
+        out = dataclasses.asdict(self)
+        out["data"] = {k: _jsonable(v) for k, v in self.data.items()}
+        return out
+
+
+Listener = Callable[[Event], None]
+
+_code_listeners: list[Listener] = []
+_resolved: dict[tuple[str, ...], list[Listener]] = {}
+_entry_points: list[Listener] | None = None
+_lock = threading.Lock()
+
+
+def add_listener(listener: Listener) -> None:
+    """Call *listener* with every event of every run in this process (e.g. from env.py)."""
+    _code_listeners.append(listener)
+
+
+def remove_listener(listener: Listener) -> None:
+    """Stop calling *listener*."""
+    _code_listeners.remove(listener)
+
+
+@contextmanager
+def listening(listener: Listener) -> Iterator[None]:
+    """Call *listener* with the events emitted inside the block."""
+    add_listener(listener)
+    try:
+        yield
+    finally:
+        remove_listener(listener)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _load(spec: str) -> Listener:
+    from .errors import ConfigError
+
+    module_name, _, attr = spec.partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in attr.split(".") if attr else ():
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(
+            f"Listener {spec!r} in the 'listeners' setting cannot be loaded ({exc}); "
+            "write it as 'package.module:function'."
+        ) from None
+    if not attr or not callable(target):
+        raise ConfigError(
+            f"Listener {spec!r} in the 'listeners' setting is not a callable; "
+            "write it as 'package.module:function'."
+        )
+    listener: Listener = target
+    return listener
+
+
+def _from_entry_points() -> list[Listener]:
+    global _entry_points
+    if _entry_points is None:
+        from importlib.metadata import entry_points
+
+        found: list[Listener] = []
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                found.append(ep.load())
+            except Exception as exc:  # a broken plugin must not stop migrations
+                log.warning("alembic-zdm: listener entry point %s cannot be loaded: %s", ep, exc)
+        _entry_points = found
+    return _entry_points
+
+
+def _configured(settings: ZdmSettings) -> list[Listener]:
+    key = (*settings.listeners, settings.event_log or "")
+    with _lock:
+        if key not in _resolved:
+            found = [_load(spec) for spec in settings.listeners]
+            if settings.event_log:
+                found.append(AuditLog(settings.event_log))
+            _resolved[key] = found
+        return _resolved[key]
+
+
+def emit(settings: ZdmSettings, name: str, **fields: Any) -> Event:
+    """Build the event *name* and hand it to every listener; return it.
+
+    Known fields (see :class:`Event`) are taken as such; any other keyword goes
+    into :attr:`Event.data`.
+    """
+    known = {f.name for f in dataclasses.fields(Event)} - {"name", "time", "data"}
+    data = {k: v for k, v in fields.items() if k not in known}
+    event = Event(name, time.time(), **{k: v for k, v in fields.items() if k in known}, data=data)
+    targets = [*_code_listeners, *_configured(settings), *_from_entry_points()]
+    if _otel_tracer() is not None:
+        targets.append(_spans)
+    for listener in targets:
+        try:
+            listener(event)
+        except Exception as exc:
+            log.warning(
+                "alembic-zdm: listener %s failed on %s and was skipped: %s",
+                getattr(listener, "__qualname__", listener),
+                name,
+                exc,
+            )
+    return event
+
+
+class AuditLog:
+    """A listener that appends each event as one JSON line: who, where, what, outcome."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(os.path.expanduser(path))
+        try:
+            user = getpass.getuser()
+        except Exception:
+            user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+        self.who = {"user": user, "host": socket.gethostname(), "pid": os.getpid()}
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        """Append *event* to the log file."""
+        record = {**self.who, **event.as_dict()}
+        line = json.dumps(record, sort_keys=True)
+        with self._lock, open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+
+_tracer: Any = None
+_tracer_checked = False
+_open_spans: dict[tuple[Any, ...], Any] = {}
+
+
+def _otel_tracer() -> Any:
+    global _tracer, _tracer_checked
+    if not _tracer_checked:
+        _tracer_checked = True
+        try:
+            from opentelemetry import trace
+        except ImportError:
+            _tracer = None
+        else:
+            _tracer = trace.get_tracer("alembic_zdm")
+    return _tracer
+
+
+def _span_key(event: Event) -> tuple[Any, ...]:
+    if event.name.startswith("migration:"):
+        return ("migration", event.command)
+    return ("step", event.revision, event.phase, event.undo)
+
+
+def _spans(event: Event) -> None:
+    """OpenTelemetry: a span per run and per step, ended with the outcome."""
+    tracer = _otel_tracer()
+    if event.name in ("migration:start", "step:start"):
+        name = "alembic-zdm " + (
+            str(event.command)
+            if event.name == "migration:start"
+            else f"{'undo ' if event.undo else ''}{event.phase} {event.revision}"
+        )
+        attributes = {
+            k: v
+            for k, v in (
+                ("zdm.revision", event.revision),
+                ("zdm.phase", event.phase),
+                ("zdm.command", event.command),
+            )
+            if v is not None
+        }
+        parent = _open_spans.get(("migration", event.command))
+        context = None
+        if parent is not None and event.name == "step:start":
+            from opentelemetry.trace import set_span_in_context
+
+            context = set_span_in_context(parent)
+        _open_spans[_span_key(event)] = tracer.start_span(
+            name, context=context, attributes=attributes
+        )
+        return
+    if event.name in ("step:complete", "error", "migration:complete"):
+        span = _open_spans.pop(_span_key(event), None)
+        if span is None and event.name == "error":
+            span = _open_spans.pop(("migration", event.command), None)
+        if span is None:
+            return
+        failed = event.name == "error" or event.reason == "failed"
+        if failed:
+            from opentelemetry.trace import Status, StatusCode
+
+            span.set_status(Status(StatusCode.ERROR, event.reason or ""))
+        span.end()
+        return
+    span = _open_spans.get(("step", event.revision, event.phase, event.undo))
+    if span is not None:
+        span.add_event(event.name, attributes={"zdm.rows": event.rows or 0})
+
+
+_command: str | None = None
+
+
+def current_command() -> str | None:
+    """The command of the run in progress (``upgrade``, ``downgrade``, ``rollback``)."""
+    return _command
+
+
+@contextmanager
+def run_scope(settings: ZdmSettings, command: str, target: str | None) -> Iterator[None]:
+    """Emit ``migration:start`` now and ``migration:complete`` when the block ends.
+
+    An exception that no step reported (a runner lock, a conflict) is emitted as
+    ``error`` first. The block's exception propagates unchanged.
+    """
+    global _command
+    outer, _command = _command, command
+    started = time.monotonic()
+    emit(settings, "migration:start", command=command, target=target)
+    try:
+        yield
+    except BaseException as exc:
+        if not getattr(exc, "_zdm_reported", False):
+            emit(settings, "error", command=command, reason=_first_line(exc))
+        emit(
+            settings,
+            "migration:complete",
+            command=command,
+            target=target,
+            duration_s=time.monotonic() - started,
+            reason="failed",
+        )
+        raise
+    else:
+        emit(
+            settings,
+            "migration:complete",
+            command=command,
+            target=target,
+            duration_s=time.monotonic() - started,
+            reason="ok",
+        )
+    finally:
+        _command = outer
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

@@ -1,0 +1,195 @@
+"""Events of a run: order, payloads, failing listeners, the audit log (DESIGN §13)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.util import CommandError
+
+from alembic_zdm import events
+from alembic_zdm.events import Event
+
+from .conftest import three_phased_project
+
+BACKFILL = """
+def expand():
+    op.add_column("items", sa.Column("label", sa.Text(), nullable=True))
+
+def migrate():
+    op.backfill("items", set={"label": "'x'"}, batch_size=2)
+
+def undo_expand():
+    op.drop_column("items", "label")
+"""
+
+
+@pytest.fixture
+def collected() -> list[Event]:
+    seen: list[Event] = []
+    events.add_listener(seen.append)
+    yield seen
+    events.remove_listener(seen.append)
+
+
+def _names(seen: list[Event]) -> list[tuple[str, str | None, str | None, bool]]:
+    return [(e.name, e.revision, e.phase, e.undo) for e in seen]
+
+
+def test_upgrade_emits_start_steps_and_complete_in_order(
+    tmp_path: Path, any_url: str, collected: list[Event]
+) -> None:
+    cfg = three_phased_project(tmp_path, any_url)
+    command.upgrade(cfg, "zdm-phase:1")
+    names = _names(collected)
+    assert names[0] == ("migration:start", None, None, False)
+    assert names[-1] == ("migration:complete", None, None, False)
+    steps = [n for n in names if n[0].startswith("step:")]
+    # every expand, each start directly followed by its complete, in revision order
+    for rev in ("r1", "r2", "r3"):
+        i = steps.index(("step:start", rev, "expand", False))
+        assert steps[i + 1] == ("step:complete", rev, "expand", False)
+    complete = [e for e in collected if e.name == "step:complete"]
+    assert all(e.duration_s is not None and e.duration_s >= 0 for e in complete)
+    assert collected[-1].reason == "ok"
+    assert collected[0].command == "upgrade" and collected[0].data["target"] == "zdm-phase:1"
+
+
+def test_failure_emits_error_then_failed_complete(
+    tmp_path: Path, pg_url: str, collected: list[Event]
+) -> None:
+    cfg = three_phased_project(tmp_path, pg_url, fail_flag=True)
+    command.upgrade(cfg, "zdm-phase:1")
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE zdm_fail_flag (id int)"))
+    engine.dispose()
+    collected.clear()
+    with pytest.raises(CommandError):
+        command.upgrade(cfg, "zdm-phase:2")
+    names = _names(collected)
+    assert ("step:complete", "r1", "migrate", False) in names
+    error = [e for e in collected if e.name == "error"]
+    assert len(error) == 1, names  # the step's error, not reported twice by the run
+    assert (error[0].revision, error[0].phase) == ("r2", "migrate")
+    assert "no_such_table" in (error[0].reason or "")
+    assert names[-1][0] == "migration:complete" and collected[-1].reason == "failed"
+    assert ("step:start", "r3", "migrate", False) not in names
+
+
+def test_rollback_emits_undo_steps_and_rollback_complete(
+    tmp_path: Path, pg_url: str, collected: list[Event]
+) -> None:
+    from alembic_zdm.phases.commands import rollback
+
+    cfg = three_phased_project(tmp_path, pg_url)
+    command.upgrade(cfg, "zdm-phase:2")
+    collected.clear()
+    rollback(cfg)
+    names = _names(collected)
+    assert collected[0].command == "rollback"
+    undo = [n for n in names if n[0] == "step:complete"]
+    assert undo[0] == ("step:complete", "r3", "migrate", True)  # newest migrate first
+    assert undo[-1] == ("step:complete", "r1", "expand", True)
+    assert names[-2][0] == "rollback:complete" and names[-1][0] == "migration:complete"
+    assert len(collected[-2].data["steps"]) == 6
+
+
+def test_backfill_progress_events_belong_to_their_step(
+    tmp_path: Path, pg_url: str, collected: list[Event]
+) -> None:
+    from alembic_zdm.testing.project import make_project
+
+    items = (
+        "def upgrade():\n"
+        "    op.create_table('items', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "    op.execute('INSERT INTO items (id) SELECT g FROM generate_series(1, 9) g')\n"
+        "def downgrade():\n    op.drop_table('items')\n"
+    )
+    cfg = make_project(tmp_path, pg_url, [("items", items), ("b1", BACKFILL)])
+    command.upgrade(cfg, "head")
+    progress = [e for e in collected if e.name == "backfill:progress"]
+    assert progress, _names(collected)
+    assert {(e.revision, e.phase) for e in progress} == {("b1", "migrate")}
+    assert progress[-1].rows == 9 and progress[-1].data["done"] is True
+    start = _names(collected).index(("step:start", "b1", "migrate", False))
+    done = _names(collected).index(("step:complete", "b1", "migrate", False))
+    assert all(start < collected.index(e) < done for e in progress)
+
+
+def test_failing_listener_never_breaks_the_run(
+    tmp_path: Path, sqlite_url: str, collected: list[Event]
+) -> None:
+    def broken(event: Event) -> None:
+        raise RuntimeError("listener bug")
+
+    events.add_listener(broken)
+    try:
+        cfg = three_phased_project(tmp_path, sqlite_url)
+        command.upgrade(cfg, "head")
+    finally:
+        events.remove_listener(broken)
+    assert collected[-1].name == "migration:complete" and collected[-1].reason == "ok"
+
+
+def test_configured_listener_and_audit_log(tmp_path: Path, sqlite_url: str) -> None:
+    log_path = tmp_path / "audit.jsonl"
+    cfg = three_phased_project(tmp_path, sqlite_url)
+    module = tmp_path / "zdm_listener_mod.py"
+    module.write_text("seen = []\ndef hear(event):\n    seen.append(event.name)\n")
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        cfg.cmd_opts = None
+        ini = Path(cfg.config_file_name or "")
+        ini.write_text(
+            ini.read_text()
+            + f"\n[alembic_zdm]\nlisteners = zdm_listener_mod:hear\nevent_log = {log_path}\n"
+        )
+        from alembic.config import Config
+
+        command.upgrade(Config(str(ini)), "zdm-phase:1")
+        import zdm_listener_mod  # type: ignore[import-not-found]
+
+        assert zdm_listener_mod.seen[0] == "migration:start"
+        assert zdm_listener_mod.seen[-1] == "migration:complete"
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("zdm_listener_mod", None)
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    assert [r["name"] for r in records] == zdm_listener_mod.seen
+    assert all({"user", "host", "pid", "time", "name"} <= set(r) for r in records)
+    assert any(r["name"] == "step:complete" and r["phase"] == "expand" for r in records)
+
+
+def test_listener_that_cannot_be_loaded_is_one_sentence(tmp_path: Path, sqlite_url: str) -> None:
+    from alembic_zdm.config import ZdmSettings
+
+    with pytest.raises(CommandError, match="Listener 'no_such_mod:fn'.*package.module:function"):
+        events.emit(ZdmSettings(listeners=("no_such_mod:fn",)), "migration:start")
+
+
+def test_opentelemetry_spans_per_run_and_step(tmp_path: Path, sqlite_url: str) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    events._tracer_checked = False  # pick up the provider set above
+    cfg = three_phased_project(tmp_path, sqlite_url)
+    command.upgrade(cfg, "zdm-phase:1")
+    names = [s.name for s in exporter.get_finished_spans()]
+    assert "alembic-zdm expand r2" in names
+    assert names[-1] == "alembic-zdm upgrade"
+    step = next(s for s in exporter.get_finished_spans() if s.name == "alembic-zdm expand r2")
+    assert step.attributes is not None and step.attributes["zdm.revision"] == "r2"
+    run = next(s for s in exporter.get_finished_spans() if s.name == "alembic-zdm upgrade")
+    assert step.parent is not None and step.parent.span_id == run.context.span_id
