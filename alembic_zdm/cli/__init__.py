@@ -27,6 +27,7 @@ SUBCOMMANDS = (
     "doctor",
     "lint",
     "rule",
+    "trace",
 )
 
 
