@@ -6,9 +6,12 @@ import dataclasses
 
 from . import suppress
 from .extract import extract
-from .model import Finding
+from .model import Finding, Severity
 from .registry import Rule, all_rules
 from .settings import LintSettings
+
+
+CRASH_RULE = "ZDM005"
 
 
 class Linter:
@@ -24,7 +27,22 @@ class Linter:
         self.active = frozenset(r.id for r in self.rules)
 
     def lint(self, path: str, source: str, *, sql: bool = False) -> list[Finding]:
-        """Findings of one revision file (or SQL script), sorted by position."""
+        """Findings of one revision file (or SQL script), sorted by position.
+
+        Never raises for a file's content: a failure of the linter itself on this
+        file becomes one ZDM005 finding that names the reason, and the run goes on.
+        """
+        try:
+            return self._lint(path, source, sql=sql)
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}".rstrip(": ")
+            message = (
+                f"the linter failed on this file ({reason}); it was not checked. "
+                "Please report this with the file attached"
+            )
+            return [Finding(path, 1, 1, CRASH_RULE, message, "", Severity.ERROR, (1, 1))]
+
+    def _lint(self, path: str, source: str, *, sql: bool) -> list[Finding]:
         rev = extract(path, source, self.settings.target, sql=sql)
         if not rev.is_revision:
             return []

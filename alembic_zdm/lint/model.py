@@ -259,6 +259,8 @@ class Revision:
     functions: dict[str, FunctionInfo] = dataclasses.field(default_factory=dict)
     actions: list[Action] = dataclasses.field(default_factory=list)
     problems: list[Problem] = dataclasses.field(default_factory=list)
+    unreadable: list[Problem] = dataclasses.field(default_factory=list)
+    """SQL that no parser could read for the target: it was not checked (rule ZDM903)."""
 
     def forward(self) -> list[Action]:
         """Actions of the forward functions (``upgrade`` or the phases), in run order."""

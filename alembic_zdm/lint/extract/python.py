@@ -16,6 +16,7 @@ from .. import model as m
 from ..model import ALL_FUNCTIONS, PHASE_FUNCTIONS, Action, FunctionInfo, Kind, Problem, Revision
 from ..target import Target
 from . import ops
+from .backend import TARGET_KEY, DialectTest, for_dialect
 from .links import mark_new_objects
 from .values import UNKNOWN, FString, Text, Value, dotted, resolve
 
@@ -49,11 +50,12 @@ class PythonExtractor:
         self.source = source
         self.target = target
         self.op_names: set[str] = {"op"}
-        self.module_env: dict[str, Value] = {}
+        self.module_env: dict[str, Value] = {TARGET_KEY: for_dialect(target.dialect)}
         self.helpers: dict[str, ast.FunctionDef] = {}
         self.inlining: list[str] = []
         self.actions: list[Action] = []
         self.problems: list[Problem] = []
+        self.unreadable: list[Problem] = []
         self.function: FunctionInfo | None = None
 
     def run(self) -> Revision:
@@ -67,6 +69,10 @@ class PythonExtractor:
             msg = getattr(exc, "msg", None) or str(exc)
             rev.problems.append(Problem(line, col, f"Python syntax error: {msg}", (line, line)))
             return rev
+        except (RecursionError, MemoryError) as exc:
+            msg = f"Python cannot parse this file: an expression is nested too deeply ({type(exc).__name__})"
+            rev.problems.append(Problem(1, 1, msg, (1, 1)))
+            return rev
         functions = self._module(tree)
         rev.revision = _str(self.module_env.get("revision"))
         rev.down_revisions = _revs(self.module_env.get("down_revision"))
@@ -79,6 +85,7 @@ class PythonExtractor:
                 rev.functions[name] = self._function(name, node)
         rev.actions = self.actions
         rev.problems.extend(self.problems)
+        rev.unreadable.extend(self.unreadable)
         mark_new_objects(rev)
         return rev
 
@@ -169,11 +176,22 @@ class PythonExtractor:
         self.function = None
         return info
 
-    def _body(self, body: list[ast.stmt], scope: _Scope) -> None:
+    def _body(self, body: list[ast.stmt], scope: _Scope) -> bool:
+        """Walk *body*; True when it certainly ends (``return``/``raise``) on the target."""
         for stmt in body:
-            self._stmt(stmt, scope)
+            if self._stmt(stmt, scope):
+                return True
+        return False
 
-    def _stmt(self, node: ast.stmt, scope: _Scope) -> None:
+    def _stmt(self, node: ast.stmt, scope: _Scope) -> bool:
+        if isinstance(node, (ast.Return, ast.Raise)):
+            if isinstance(node, ast.Return) and node.value is not None:
+                self._expr(node.value, scope)
+            return True
+        if isinstance(node, ast.If):
+            test = resolve(node.test, scope.env)
+            if isinstance(test, DialectTest):  # a branch for another database never runs
+                return self._body(node.body if test.value else node.orelse, scope)
         if isinstance(node, (ast.With, ast.AsyncWith)):
             self._with(node, scope)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -190,12 +208,11 @@ class PythonExtractor:
         elif isinstance(node, ast.Try):
             for part in (node.body, *(h.body for h in node.handlers), node.orelse, node.finalbody):
                 self._body(part, scope)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return
-        else:
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self._expr(child, scope)
+        return False
 
     def _with(self, node: ast.With | ast.AsyncWith, scope: _Scope) -> None:
         inner = scope.child()
@@ -245,15 +262,21 @@ class PythonExtractor:
         ) == "alembic.op"
 
     def _expr(self, node: ast.expr, scope: _Scope) -> None:
-        if isinstance(node, ast.Call) and self._call(node, scope):
-            return
-        if isinstance(node, (ast.Lambda, ast.Constant, ast.Name)):
-            return
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr):
-                self._expr(child, scope)
-            elif isinstance(child, ast.comprehension):
-                self._expr(child.iter, scope)
+        """Find the calls in *node*, in source order (iteratively: expressions can be deep)."""
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ast.Call) and self._call(item, scope):
+                continue
+            if isinstance(item, (ast.Lambda, ast.Constant, ast.Name)):
+                continue
+            children: list[ast.expr] = []
+            for child in ast.iter_child_nodes(item):
+                if isinstance(child, ast.expr):
+                    children.append(child)
+                elif isinstance(child, ast.comprehension):
+                    children.append(child.iter)
+            stack.extend(reversed(children))
 
     def _call(self, node: ast.Call, scope: _Scope) -> bool:
         func = node.func
@@ -322,22 +345,24 @@ class PythonExtractor:
         if sql is None:
             self._add([_core_dml(arg, value, origin)], node, scope)
             return
-        from .sql import line_col, parse
+        from .sql import line_col, parse, short
 
-        statements, errors = parse(sql, self.target)
+        statements, errors = parse(sql, self.target, params=True)
         str_node = _string_node(arg)
         multiline = str_node is not None and (str_node.end_lineno or 0) > str_node.lineno
-        for offset, message in errors if not isinstance(value, FString) else ():
+        if errors and not isinstance(value, FString):
+            offset, message = errors[0]
             line = (
                 str_node.lineno + line_col(sql, offset)[0] - 1
                 if multiline and str_node
                 else node.lineno
             )
-            self.problems.append(
+            self.unreadable.append(
                 Problem(
                     line,
                     node.col_offset + 1,
-                    f"SQL in {origin}() cannot be parsed: {message}",
+                    f"could not read the SQL in {origin}() as {self.target.dialect} ({short(message)}); "
+                    "it was not checked",
                     (node.lineno, node.end_lineno or node.lineno),
                 )
             )
@@ -383,10 +408,21 @@ def _core_dml(arg: ast.expr | None, value: Value, origin: str) -> Action:
 
 
 def _string_node(arg: ast.expr | None) -> ast.expr | None:
-    if isinstance(arg, (ast.Constant, ast.JoinedStr)):
-        return arg
-    if isinstance(arg, ast.Call) and arg.args:
-        return _string_node(arg.args[0])
+    """The string literal an ``execute`` argument starts from (through ``text(…).bindparams(…)``)."""
+    for _ in range(8):
+        if isinstance(arg, (ast.Constant, ast.JoinedStr)):
+            return arg
+        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and not arg.args:
+            arg = arg.func.value
+        elif isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in (
+            "bindparams",
+            "columns",
+        ):
+            arg = arg.func.value
+        elif isinstance(arg, ast.Call) and arg.args:
+            arg = arg.args[0]
+        else:
+            return None
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..model import Action, Kind, Problem, Revision
 from ..target import Target
 from .links import mark_new_objects
-from .sql import line_col, parse
+from .sql import line_col, parse, short
 
 BOOKKEEPING_TABLES = frozenset({"alembic_version", "alembic_zdm_state"})
 
@@ -21,7 +21,8 @@ def extract_script(path: str, sql: str, target: Target) -> Revision:
     statements, errors = parse(sql, target)
     for offset, message in errors:
         line, col = line_col(sql, offset)
-        rev.problems.append(Problem(line, col, f"SQL cannot be parsed: {message}", (line, line)))
+        text = f"could not read this statement as {target.dialect} ({short(message)}); it was not checked"
+        rev.unreadable.append(Problem(line, col, text, (line, line)))
     in_transaction = False
     actions: list[Action] = []
     for stmt in statements:

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from typing import TypeAlias
 
 from ..model import ColumnSpec, DefaultSpec, TypeSpec
+from . import backend, strings
+from .backend import Backend, DialectTest
+from .strings import PLACEHOLDER
 from .types import TYPE_NAMES, default_from_function, default_from_sql, normalise_type
 
 
@@ -65,10 +68,11 @@ class CallValue:
 
 Value: TypeAlias = (
     "str | int | float | bool | None | tuple[Value, ...] | Text | FString | Func | TypeSpec | ColumnSpec"
-    " | CallValue | _Unknown"
+    " | CallValue | Backend | DialectTest | Mapping[str, Value] | _Unknown"
 )
 
-PLACEHOLDER = "zdm_param"
+_SAME_STATEMENT = frozenset({"bindparams", "columns", "execution_options"})
+"""``sa.text(...).bindparams(...)`` is still that SQL text."""
 
 
 def dotted(node: ast.expr) -> str:
@@ -99,30 +103,89 @@ def resolve(node: ast.expr | None, env: Mapping[str, Value]) -> Value:
     if isinstance(node, ast.Call):
         return _call(node, env)
     if isinstance(node, ast.Attribute):
-        return _type_or_unknown(node.attr)
+        return _attribute(node, env)
     if isinstance(node, ast.JoinedStr):
-        return _fstring(node)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = resolve(node.left, env), resolve(node.right, env)
-        if isinstance(left, str) and isinstance(right, str):
-            return left + right
+        return _fstring(node, env)
+    if isinstance(node, ast.BinOp):
+        return _binop(node, env)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        test = backend.compare(
+            node.ops[0], resolve(node.left, env), resolve(node.comparators[0], env)
+        )
+        return test if test is not None else UNKNOWN
+    if isinstance(node, ast.BoolOp):
+        test = backend.combine(node, [resolve(v, env) for v in node.values])
+        return test if test is not None else UNKNOWN
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        test = backend.combine(node, [resolve(node.operand, env)])
+        return test if test is not None else UNKNOWN
+    if isinstance(node, ast.IfExp):
+        test = resolve(node.test, env)
+        if isinstance(test, DialectTest):
+            return resolve(node.body if test.value else node.orelse, env)
+    if isinstance(node, ast.Dict):
+        return {
+            k.value: resolve(v, env)
+            for k, v in zip(node.keys, node.values, strict=False)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        }
     return UNKNOWN
 
 
+def _attribute(node: ast.Attribute, env: Mapping[str, Value]) -> Value:
+    if node.attr in ("dialect", "engine", "url", "name", "drivername"):
+        target = env.get(backend.TARGET_KEY)
+        base = None
+        if node.attr in ("name", "drivername", "url") and isinstance(
+            node.value, (ast.Attribute, ast.Call)
+        ):
+            base = resolve(node.value, env)
+        elif isinstance(node.value, ast.Name):
+            base = env.get(node.value.id)
+        found = backend.attribute(node.attr, base, target)
+        if found is not None:
+            return found
+    return _type_or_unknown(node.attr)
+
+
+def _partial_sql(value: Value) -> str | None:
+    return value.sql if isinstance(value, (FString, Text)) else None
+
+
+def _binop(node: ast.BinOp, env: Mapping[str, Value]) -> Value:
+    if isinstance(node.op, ast.Add):
+        joined = strings.join(
+            [resolve(part, env) for part in strings.add_parts(node)], _partial_sql
+        )
+        if joined is None:
+            return UNKNOWN
+        text, partial = joined
+        return FString(text) if partial else text
+    if isinstance(node.op, ast.Mod):
+        template = resolve(node.left, env)
+        if isinstance(template, str):
+            text, partial = strings.percent(template, resolve(node.right, env))
+            return FString(text) if partial else text
+    return UNKNOWN
 def _type_or_unknown(name: str) -> Value:
     if name.lower() in TYPE_NAMES and name[:1].isupper():
         return normalise_type(name, raw=name)
     return UNKNOWN
 
 
-def _fstring(node: ast.JoinedStr) -> Value:
+def _fstring(node: ast.JoinedStr, env: Mapping[str, Value]) -> Value:
     parts: list[str] = []
+    partial = False
     for value in node.values:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             parts.append(value.value)
-        else:
-            parts.append(PLACEHOLDER)
-    return FString("".join(parts))
+            continue
+        known = None
+        if isinstance(value, ast.FormattedValue) and value.format_spec is None:
+            known = strings.literal(resolve(value.value, env)) if value.conversion == -1 else None
+        parts.append(known if known is not None else PLACEHOLDER)
+        partial = partial or known is None
+    return FString("".join(parts)) if partial else "".join(parts)
 
 
 def _call(node: ast.Call, env: Mapping[str, Value]) -> Value:
@@ -132,6 +195,13 @@ def _call(node: ast.Call, env: Mapping[str, Value]) -> Value:
         last = node.func.attr
     if last == "Column":
         return column_spec(node, env)
+    if isinstance(node.func, ast.Attribute):
+        method = _method(node, node.func, env)
+        if method is not UNKNOWN:
+            return method
+    if last == "str" and len(node.args) == 1:
+        value = resolve(node.args[0], env)
+        return value if isinstance(value, (str, Backend)) else UNKNOWN
     if last == "f" and len(node.args) == 1 and not node.keywords:
         return resolve(node.args[0], env)  # op.f("ix_name"): a name, used as given
     if last == "text" and node.args:
@@ -147,6 +217,29 @@ def _call(node: ast.Call, env: Mapping[str, Value]) -> Value:
     args = tuple(resolve(a, env) for a in node.args if not isinstance(a, ast.Starred))
     kwargs = tuple((k.arg, resolve(k.value, env)) for k in node.keywords if k.arg)
     return CallValue(last, args, kwargs)
+
+
+def _method(node: ast.Call, func: ast.Attribute, env: Mapping[str, Value]) -> Value:
+    """Methods on SQL text and on the database's name or URL."""
+    if func.attr in _SAME_STATEMENT:
+        receiver = resolve(func.value, env)
+        return receiver if isinstance(receiver, (Text, FString)) else UNKNOWN
+    if func.attr in ("startswith", "format", "lower", "get_backend_name"):
+        receiver = resolve(func.value, env)
+        if isinstance(receiver, Backend):
+            if func.attr == "startswith" and node.args:
+                test = backend.starts_with(receiver, resolve(node.args[0], env))
+                return test if test is not None else UNKNOWN
+            if func.attr == "get_backend_name" and receiver.kind == "url":
+                return Backend("name", receiver.names)
+            return receiver if func.attr == "lower" else UNKNOWN
+        if func.attr == "format" and isinstance(receiver, str):
+            args = [resolve(a, env) for a in node.args if not isinstance(a, ast.Starred)]
+            kwargs = {k.arg: resolve(k.value, env) for k in node.keywords if k.arg}
+            formatted = strings.format_(receiver, args, kwargs)
+            if formatted is not None:
+                return FString(formatted[0]) if formatted[1] else formatted[0]
+    return UNKNOWN
 
 
 def type_spec(cls: str, node: ast.Call, env: Mapping[str, Value]) -> TypeSpec:

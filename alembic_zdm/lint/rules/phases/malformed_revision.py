@@ -1,11 +1,13 @@
 """ZDM005 malformed-revision: a revision file that cannot be parsed, or whose phase functions have the wrong shape.
 
 ## What it does
-Reports files the linter cannot read: Python syntax errors, SQL text in
-`op.execute(...)` (or a `--sql` script) that the database's parser rejects, phase
-functions that are async, take required arguments or are not functions at all,
-`undo_expand()` without `expand()`, and revision files that define neither
-`upgrade()` nor `expand()`/`migrate()`/`contract()`.
+Reports files the linter cannot read: Python syntax errors (and expressions
+nested too deeply for Python's own parser), phase functions that are async, take
+required arguments or are not functions at all, `undo_expand()` without
+`expand()`, revision files that define neither `upgrade()` nor
+`expand()`/`migrate()`/`contract()`, and a failure of the linter itself on the
+file (the reason is named; the other files are still linted). SQL text the
+target's parser rejects is not this rule: it is ZDM903, at severity info.
 
 When this rule reports anything, `alembic-zdm lint` exits with code 2.
 
@@ -16,7 +18,7 @@ cannot check what it cannot read, so the other rules are silent about it.
 ## Example
 ```python
 def expand(connection) -> None:
-    op.execute("ALTER TABLE users ADD COLUMN")
+    op.execute("ALTER TABLE users ADD COLUMN nickname text")
 ```
 
 ## Use instead
