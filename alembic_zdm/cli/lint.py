@@ -76,6 +76,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--output", "-o", type=Path, default=None, help="write the report to a file"
     )
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per rule instead of the findings (text or json)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -105,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             baseline=args.baseline,
             cache_dir=cache_dir,
             root=Path.cwd(),
+            pyproject=pyproject,
         )
         result = api.lint(options, config)
     except settings.LintUsageError as exc:
@@ -112,7 +118,13 @@ def run(args: argparse.Namespace) -> int:
             raise
         print(f"alembic-zdm lint: error: {exc}", file=sys.stderr)
         return 2
-    output = report.render(args.format, result.findings, result.files, rules)
+    if args.statistics:
+        from alembic_zdm.lint.report import statistics
+
+        fmt = "json" if args.format in ("json", "sarif") else "text"
+        output = statistics.render(result.findings, result.files, rules, fmt)
+    else:
+        output = report.render(args.format, result.findings, result.files, rules)
     if args.output:
         args.output.write_text(output, encoding="utf-8")
     else:

@@ -6,10 +6,9 @@ import dataclasses
 
 from . import suppress
 from .extract import extract
-from .model import Finding, Severity
+from .model import NO_PROJECT, Finding, Project, Severity
 from .registry import Rule, all_rules
 from .settings import LintSettings
-
 
 CRASH_RULE = "ZDM005"
 
@@ -17,8 +16,9 @@ CRASH_RULE = "ZDM005"
 class Linter:
     """The rules active for one set of settings."""
 
-    def __init__(self, settings: LintSettings) -> None:
+    def __init__(self, settings: LintSettings, project: Project = NO_PROJECT) -> None:
         self.settings = settings
+        self.project = project
         registry = all_rules()
         self.known = frozenset(registry)
         self.rules: list[Rule] = [
@@ -34,7 +34,7 @@ class Linter:
         """
         try:
             return self._lint(path, source, sql=sql)
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+        except Exception as exc:
             reason = f"{type(exc).__name__}: {str(exc)[:200]}".rstrip(": ")
             message = (
                 f"the linter failed on this file ({reason}); it was not checked. "
@@ -46,6 +46,7 @@ class Linter:
         rev = extract(path, source, self.settings.target, sql=sql)
         if not rev.is_revision:
             return []
+        rev.project = self.project
         findings: list[Finding] = []
         for rule in self.rules:
             severity = self.settings.severity_of(rule.id, rule.severity)

@@ -239,6 +239,59 @@ class FunctionInfo:
     actions: list[Action] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fact:
+    """A project setting read from its files: the value and where it was found."""
+
+    value: str
+    where: str
+
+
+_DISABLED = frozenset({"0", "0ms", "0s", "false", "off", "none", "no"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Project:
+    """What the linter learnt about the project from ``env.py``, ``alembic.ini`` and
+    ``pyproject.toml`` (read as text and AST, never imported): it holds for every revision."""
+
+    env_py: str | None = None
+    """Where ``env.py`` is (relative to the run's folder), the place for per-run settings."""
+    dialect: Fact | None = None
+    """The database of ``sqlalchemy.url`` (or a URL literal in ``env.py``), when visible."""
+    lock_timeout: Fact | None = None
+    """``lock_timeout`` (MySQL: ``lock_wait_timeout``) set for every migration in ``env.py``."""
+    statement_timeout: Fact | None = None
+    transaction_per_migration: Fact | None = None
+    guard_plain: Fact | None = None
+    """alembic-zdm guards plain revisions (lock timeout and retry) and the project uses it."""
+
+    @property
+    def lock_timeout_in_effect(self) -> Fact | None:
+        """The setting that puts a lock timeout on every plain revision's DDL, if any."""
+        if self.lock_timeout is not None and self.lock_timeout.value.lower() not in _DISABLED:
+            return self.lock_timeout
+        return self.guard_plain
+
+    def fingerprint(self) -> str:
+        """What changes findings, for the result cache."""
+        return repr(
+            [
+                (f.value, f.where) if f else None
+                for f in (
+                    self.dialect,
+                    self.lock_timeout,
+                    self.statement_timeout,
+                    self.transaction_per_migration,
+                    self.guard_plain,
+                )
+            ]
+        ) + str(self.env_py)
+
+
+NO_PROJECT = Project()
+
+
 FORWARD_PHASES = ("upgrade", "expand", "migrate", "contract")
 UNDO_PHASES = ("downgrade", "undo_expand", "undo_migrate", "undo_contract")
 PHASE_FUNCTIONS = ("expand", "migrate", "contract")
@@ -261,6 +314,8 @@ class Revision:
     problems: list[Problem] = dataclasses.field(default_factory=list)
     unreadable: list[Problem] = dataclasses.field(default_factory=list)
     """SQL that no parser could read for the target: it was not checked (rule ZDM903)."""
+    project: Project = NO_PROJECT
+    """Settings of the project that hold for every revision (``env.py``, ``alembic.ini``)."""
 
     def forward(self) -> list[Action]:
         """Actions of the forward functions (``upgrade`` or the phases), in run order."""

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .model import Severity
+from .model import Project, Severity
 from .target import DEFAULT_TARGET, Target
 
 _KEYS = ("select", "ignore", "severity", "target", "exclude", "fail-level", "cache-dir")
@@ -47,6 +47,18 @@ class LintSettings:
     exclude: tuple[str, ...] = ()
     fail_level: Severity = Severity.WARNING
     cache_dir: str | None = None
+
+    @property
+    def target_chosen(self) -> bool:
+        """Whether a target was given (setting, ``--target``, or the API); if not, the
+        database of the project's ``sqlalchemy.url`` is used when it is visible."""
+        return self.target is not DEFAULT_TARGET
+
+    def for_project(self, project: Project) -> LintSettings:
+        """These settings with the project's database as target, unless one was chosen."""
+        if self.target_chosen or project.dialect is None:
+            return self
+        return dataclasses.replace(self, target=Target.parse(project.dialect.value))
 
     def enabled(self, rule_id: str) -> bool:
         """Whether *rule_id* is selected and not ignored (longest matching prefix wins)."""

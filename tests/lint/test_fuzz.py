@@ -1,7 +1,10 @@
-"""Random and malformed input: the linter never crashes; unreadable files are ZDM005 (exit 2)."""
+"""Random and malformed input: the linter never crashes; files Python cannot parse are ZDM005 (exit 2)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lintcase import HEADER
@@ -175,3 +178,53 @@ def test_malformed_python_is_reported_as_zdm005(garbage: str) -> None:
     assert result.exit_code == 2
     assert [f.rule for f in result.findings] == ["ZDM005"]
     assert result.findings[0].message.startswith("Python syntax error")
+
+
+# Shapes of the hostile files that once stopped a whole directory's run.
+HOSTILE = {
+    "30,000-term string concatenation": "def upgrade() -> None:\n    op.execute("
+    + " + ".join(['"x"'] * 30_000)
+    + ")\n",
+    "2,000-term string concatenation": "def upgrade() -> None:\n    op.execute("
+    + " + ".join(['"UPDATE users SET a = 1 "'] + ['"-- x\\n"'] * 1_999)
+    + ")\n",
+    "lone surrogate in SQL text": 'def upgrade() -> None:\n    op.execute("\\ud800 ALTER TABLE users ADD COLUMN a text")\n',
+}
+
+
+def test_hostile_files_become_findings_and_the_run_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    for i, source in enumerate(HOSTILE.values()):
+        (folder / f"r{i}.py").write_text(HEADER + source, encoding="utf-8", errors="surrogatepass")
+    (folder / "r9_good.py").write_text(
+        HEADER + 'def upgrade() -> None:\n    op.create_index("ix_a", "users", ["a"])\n',
+        encoding="utf-8",
+    )
+    for target in TARGETS:
+        result = api.lint(
+            api.LintOptions(paths=[folder], root=tmp_path, jobs=1), LintSettings(target=target)
+        )
+        by_file: dict[str, list[str]] = {}
+        for f in result.findings:
+            by_file.setdefault(f.path, []).append(f.rule)
+        # Python itself cannot build the AST of the first file: that is a malformed file
+        assert "ZDM005" in by_file["versions/r0.py"]
+        # the 2,000-term SQL is read (a data change), never a crash
+        assert "ZDM005" not in by_file.get("versions/r1.py", [])
+        # a lone surrogate is not encodable: the SQL is reported unread, the file is not a crash
+        assert by_file.get("versions/r2.py", []) and "ZDM005" not in by_file["versions/r2.py"]
+        if target.is_postgresql:
+            assert "ZDM101" in by_file["versions/r9_good.py"], "the other files were still linted"
+
+
+def test_an_internal_failure_is_one_finding_for_that_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic_zdm.lint.extract import python
+
+    def boom(self: object) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(python.PythonExtractor, "run", boom)
+    findings = api.lint_source(HEADER + "def upgrade() -> None:\n    pass\n", "r.py")
+    assert [(f.rule, f.line) for f in findings] == [("ZDM005", 1)]
+    assert "KeyError: 'surprise'" in findings[0].message

@@ -414,9 +414,14 @@ def _string_node(arg: ast.expr | None) -> ast.expr | None:
             return arg
         if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and not arg.args:
             arg = arg.func.value
-        elif isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in (
-            "bindparams",
-            "columns",
+        elif (
+            isinstance(arg, ast.Call)
+            and isinstance(arg.func, ast.Attribute)
+            and arg.func.attr
+            in (
+                "bindparams",
+                "columns",
+            )
         ):
             arg = arg.func.value
         elif isinstance(arg, ast.Call) and arg.args:

@@ -32,6 +32,8 @@ _PARAMS_GENERIC = re.compile(rf"{_NAMED}|{_PYFORMAT}|\$\d+")
 # ``IN %s`` with a tuple (psycopg adapts it to a list) and SQLAlchemy's expanding ``IN :ids``
 _IN_LIST = re.compile(rf"(?i)(\bIN\s+)({_NAMED}|{_PYFORMAT}|\?)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# SQLite's conflict clause on UPDATE, which sqlglot does not read: same statement, same length
+_UPDATE_OR = re.compile(r"(?i)\bUPDATE(\s+OR\s+(?:IGNORE|REPLACE|ABORT|FAIL|ROLLBACK))\b")
 _CACHE_LIMIT = 4096
 
 
@@ -82,9 +84,7 @@ def parse(sql: str, target: Target, *, params: bool = False) -> Parsed:
             _parsed.clear()
         _parsed[key] = cached
     statements, errors = cached
-    fresh = [
-        SqlStatement(s.offset, [copy.copy(a) for a in s.actions], s.head) for s in statements
-    ]
+    fresh = [SqlStatement(s.offset, [copy.copy(a) for a in s.actions], s.head) for s in statements]
     return fresh, list(errors)
 
 
@@ -98,6 +98,8 @@ def _parse(sql: str, target: Target, params: bool) -> Parsed:
         return sql_postgresql.parse(text)
     from . import sql_generic
 
+    if target.dialect == "sqlite" and "OR" in text.upper():
+        text = _UPDATE_OR.sub(lambda m: "UPDATE" + " " * len(m.group(1)), text)
     return sql_generic.parse(text, "sqlite" if target.dialect == "sqlite" else "mysql")
 
 

@@ -40,7 +40,9 @@ def add_parts(node: ast.BinOp) -> list[ast.expr]:
     return parts
 
 
-def join(values: Sequence[object], is_partial: Callable[[object], str | None]) -> tuple[str, bool] | None:
+def join(
+    values: Sequence[object], is_partial: Callable[[object], str | None]
+) -> tuple[str, bool] | None:
     """Concatenate resolved parts: ``(text, partial)``, or None when no part is text."""
     texts: list[str] = []
     partial = False
@@ -87,7 +89,9 @@ def percent(template: str, args: object) -> tuple[str, bool]:
     return _PERCENT.sub(fill, template), partial
 
 
-def format_(template: str, args: Sequence[object], kwargs: Mapping[str, object]) -> tuple[str, bool] | None:
+def format_(
+    template: str, args: Sequence[object], kwargs: Mapping[str, object]
+) -> tuple[str, bool] | None:
     """``template.format(*args, **kwargs)`` with unknown values as placeholders."""
     out: list[str] = []
     partial = False

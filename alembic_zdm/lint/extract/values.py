@@ -120,9 +120,9 @@ def resolve(node: ast.expr | None, env: Mapping[str, Value]) -> Value:
         test = backend.combine(node, [resolve(node.operand, env)])
         return test if test is not None else UNKNOWN
     if isinstance(node, ast.IfExp):
-        test = resolve(node.test, env)
-        if isinstance(test, DialectTest):
-            return resolve(node.body if test.value else node.orelse, env)
+        decided = resolve(node.test, env)
+        if isinstance(decided, DialectTest):
+            return resolve(node.body if decided.value else node.orelse, env)
     if isinstance(node, ast.Dict):
         return {
             k.value: resolve(v, env)
@@ -148,7 +148,7 @@ def _attribute(node: ast.Attribute, env: Mapping[str, Value]) -> Value:
     return _type_or_unknown(node.attr)
 
 
-def _partial_sql(value: Value) -> str | None:
+def _partial_sql(value: object) -> str | None:
     return value.sql if isinstance(value, (FString, Text)) else None
 
 
@@ -167,6 +167,8 @@ def _binop(node: ast.BinOp, env: Mapping[str, Value]) -> Value:
             text, partial = strings.percent(template, resolve(node.right, env))
             return FString(text) if partial else text
     return UNKNOWN
+
+
 def _type_or_unknown(name: str) -> Value:
     if name.lower() in TYPE_NAMES and name[:1].isupper():
         return normalise_type(name, raw=name)

@@ -12,9 +12,13 @@ wait without blocking others.
 The phase functions of a phased revision (`expand()` … `undo_contract()`) are
 exempt: the phase runner opens every phase transaction with the DDL lock timeout
 (`lock_timeout_ms`) and retries the step when it expires. Plain `upgrade()` /
-`downgrade()` revisions run through Alembic's own path and are checked. If your
-`env.py` sets `lock_timeout` for every migration, add `ZDM123` to `ignore` in
-`[tool.alembic_zdm.lint]`.
+`downgrade()` revisions run through Alembic's own path and are checked, unless a
+lock timeout is in force for every migration: the linter reads the project's
+`env.py` (never imports it) and stays silent when it sets `lock_timeout` — a
+`SET lock_timeout …` passed to `execute`, `connect_args={"options": "-c
+lock_timeout=…"}`, or `SET LOCAL` in a `begin` event listener — or when
+alembic-zdm guards plain revisions for the project. The finding names the
+`env.py` where the setting was expected.
 
 **Databases:** PostgreSQL, MySQL, MariaDB.
 
@@ -73,6 +77,8 @@ def _locks(action: Action) -> bool:
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
     if rev.phased and not rev.sql_mode:
         return  # the phase runner sets the lock timeout of every phase transaction
+    if rev.project.lock_timeout_in_effect is not None and not rev.sql_mode:
+        return  # env.py (or the plugin's guard) sets it for every migration
     settings = _TIMEOUTS[target.dialect]
     covered: set[str | None] = set()
     reported: set[str | None] = set()
@@ -87,9 +93,12 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             code = "op.execute(\"SET LOCAL lock_timeout = '500ms'\")"
         else:
             code = 'op.execute("SET SESSION lock_wait_timeout = 5")'
+        env = (
+            f"; or set it for every migration in {rev.project.env_py}" if rev.project.env_py else ""
+        )
         yield Hit.at(
             action,
             f"{action.origin} locks {advice.q(action.table)} with no lock timeout {action.where}: if it has "
             "to wait, every query on the table queues behind it",
-            f"{code}  # first statement {action.where}",
+            f"{code}  # first statement {action.where}{env}",
         )
