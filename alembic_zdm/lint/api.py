@@ -98,6 +98,7 @@ class _Projects:
         self.settings = settings
         self.options = options
         self.by_env: dict[Path | None, int] = {}
+        self.env_of: dict[Path, Path | None] = {}
         self.linters: list[Linter] = []
         self.fingerprints: list[str] = []
 
@@ -106,7 +107,10 @@ class _Projects:
         if path is not None and self.options.project_files:
             from .extract.project import find_env_py
 
-            env = find_env_py(path.resolve())
+            folder = path.parent
+            if folder not in self.env_of:
+                self.env_of[folder] = find_env_py(folder.resolve())
+            env = self.env_of[folder]
         if env not in self.by_env:
             project = NO_PROJECT
             if self.options.project_files and (env is not None or self.options.pyproject):

@@ -49,7 +49,7 @@ _FALSE = frozenset({"false", "0", "no", "off"})
 
 def find_env_py(path: Path, limit: int = 3) -> Path | None:
     """The ``env.py`` of the script folder a revision file (or versions folder) belongs to."""
-    folder = path if path.is_dir() else path.parent
+    folder = path if path.suffix != ".py" or path.is_dir() else path.parent
     for candidate in (folder, *list(folder.parents)[:limit]):
         env = candidate / "env.py"
         if env.is_file():

@@ -11,13 +11,18 @@ from typing import Any
 from .. import model as m
 from ..model import Action, ColumnSpec, DefaultSpec, Kind, TypeSpec
 from .sql import SqlStatement, not_null_condition
+from .sql_text import check_condition, update_clauses, where_clause
 from .types import VOLATILE_FUNCTIONS, normalise_type
+
+_SOURCE = [""]
+"""The text being classified; node locations point into it (see :mod:`.sql_text`)."""
 
 
 def parse(sql: str) -> tuple[list[SqlStatement], list[tuple[int, str]]]:
     """Statements of *sql* with their actions, and parse errors as ``(offset, message)``."""
     from pglast import parser
 
+    _SOURCE[0] = sql
     try:
         raws = parser.parse_sql(sql)
         parsed = [_statement(raw.stmt_location or 0, raw.stmt) for raw in raws]
@@ -32,6 +37,7 @@ def parse(sql: str) -> tuple[list[SqlStatement], list[tuple[int, str]]]:
     except parser.ParseError:
         return [], [(0, first_error)]
     for piece in slices:
+        _SOURCE[0] = sql[piece]
         try:
             raws = parser.parse_sql(sql[piece])
         except parser.ParseError as exc:
@@ -283,7 +289,8 @@ def _constraint(table: str | None, con: Any) -> Action:
     kind = kinds.get(con.contype, "other")
     condition = None
     if kind == "check" and con.raw_expr is not None:
-        condition = not_null_condition(RawStream()(con.raw_expr))
+        text = check_condition(_SOURCE[0], con.location)
+        condition = not_null_condition(text if text is not None else RawStream()(con.raw_expr))
     columns = tuple(_names(con.keys) or _names(con.fk_attrs))
     flags = _flags((m.NOT_VALID, con.skip_validation), (m.USING_INDEX, con.indexname))
     return _act(
@@ -451,10 +458,19 @@ def _data(stmt: Any) -> list[Action]:
 
     verb = {"UpdateStmt": "UPDATE", "DeleteStmt": "DELETE"}[type(stmt).__name__]
     options: dict[str, str] = {}
+    location = getattr(stmt.relation, "location", None)
+    start = location if isinstance(location, int) else 0
+    text = _SOURCE[0] if isinstance(location, int) else ""
     if stmt.whereClause is not None:
-        options["where"] = RawStream()(stmt.whereClause)
+        where = where_clause(text, start) if text else None
+        options["where"] = where if where is not None else RawStream()(stmt.whereClause)
     if verb == "UPDATE":
-        pairs = [(t.name, RawStream()(t.val)) for t in stmt.targetList or () if t.name]
+        clauses = update_clauses(text, start) if text else None
+        pairs = (
+            clauses[0]
+            if clauses is not None
+            else [(t.name, RawStream()(t.val)) for t in stmt.targetList or () if t.name]
+        )
         options["set"] = ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in pairs)
     return [_act(Kind.DATA_CHANGE, verb, table=_rel(stmt), options=options)]
 

@@ -257,7 +257,7 @@ def type_spec(cls: str, node: ast.Call, env: Mapping[str, Value]) -> TypeSpec:
         if isinstance(value, int) and not isinstance(value, bool):
             args.append(value)
     tz = kwargs.get("timezone") is True
-    raw = ast.unparse(node)
+    raw = _render(node)
     spec = normalise_type(cls, tuple(args), raw=raw, tz=tz)
     if spec.name == "enum" and (
         kwargs.get("native_enum") is False or kwargs.get("create_type") is False
@@ -267,6 +267,21 @@ def type_spec(cls: str, node: ast.Call, env: Mapping[str, Value]) -> TypeSpec:
             "enum_existing" if kwargs.get("native_enum") is not False else "varchar", spec.args, raw
         )
     return spec
+
+
+def _render(node: ast.Call) -> str:
+    """Source of a simple type call (``sa.String(length=255)``) without ``ast.unparse``."""
+    name = dotted(node.func)
+    parts = []
+    for arg in node.args:
+        if not isinstance(arg, ast.Constant):
+            return ast.unparse(node)
+        parts.append(repr(arg.value))
+    for kw in node.keywords:
+        if kw.arg is None or not isinstance(kw.value, ast.Constant):
+            return ast.unparse(node)
+        parts.append(f"{kw.arg}={kw.value.value!r}")
+    return f"{name}({', '.join(parts)})" if name else ast.unparse(node)
 
 
 def column_spec(node: ast.Call, env: Mapping[str, Value]) -> ColumnSpec:
@@ -300,9 +315,7 @@ def column_spec(node: ast.Call, env: Mapping[str, Value]) -> ColumnSpec:
         unique=resolve(kw.get("unique"), env) is True,
         index=resolve(kw.get("index"), env) is True,
         foreign_key=foreign_key,
-        generated=any(
-            isinstance(resolve(a, env), CallValue) and _is_generated(a) for a in node.args
-        ),
+        generated=any(_is_generated(a) for a in node.args),
         generated_kind=next((_generated_kind(a, env) for a in node.args if _is_generated(a)), ""),
     )
 
