@@ -386,6 +386,11 @@ def main(argv: list[str] | None = None) -> int:
     count = args.files or (200 if args.quick else 1000)
     results = run(count, repeat=1 if args.quick else 3)
     sys.stdout.write(report(results))
+    from bench import lint_real
+
+    real = lint_real.measure(200 if args.quick else 1056, repeat=1 if args.quick else 3)
+    sys.stdout.write("\n" + lint_real.report(real))
+    results["real_shaped"] = real
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(
