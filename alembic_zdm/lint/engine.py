@@ -25,6 +25,7 @@ class Linter:
             r for r in registry.values() if settings.enabled(r.id) and r.applies(settings.target)
         ]
         self.active = frozenset(r.id for r in self.rules)
+        self.severities = {r.id: settings.severity_of(r.id, r.severity) for r in self.rules}
 
     def lint(self, path: str, source: str, *, sql: bool = False) -> list[Finding]:
         """Findings of one revision file (or SQL script), sorted by position.
@@ -49,7 +50,7 @@ class Linter:
         rev.project = self.project
         findings: list[Finding] = []
         for rule in self.rules:
-            severity = self.settings.severity_of(rule.id, rule.severity)
+            severity = self.severities[rule.id]
             for hit in rule.check(rev, self.settings.target):
                 findings.append(
                     Finding(

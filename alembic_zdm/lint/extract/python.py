@@ -18,6 +18,7 @@ from ..target import Target
 from . import ops
 from .backend import TARGET_KEY, DialectTest, for_dialect
 from .links import mark_new_objects
+from .sql import line_col, parse, short
 from .values import UNKNOWN, FString, Text, Value, dotted, resolve
 
 _MAX_INLINE_DEPTH = 3
@@ -345,8 +346,6 @@ class PythonExtractor:
         if sql is None:
             self._add([_core_dml(arg, value, origin)], node, scope)
             return
-        from .sql import line_col, parse, short
-
         statements, errors = parse(sql, self.target, params=True)
         str_node = _string_node(arg)
         multiline = str_node is not None and (str_node.end_lineno or 0) > str_node.lineno

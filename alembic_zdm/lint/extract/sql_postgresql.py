@@ -8,6 +8,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pglast.enums import AlterTableType as T
+from pglast.enums import ConstrType, DropBehavior, ObjectType
+from pglast.enums import TransactionStmtKind as K
+from pglast.stream import RawStream
+
 from .. import model as m
 from ..model import Action, ColumnSpec, DefaultSpec, Kind, TypeSpec
 from .sql import SqlStatement, not_null_condition
@@ -144,7 +149,6 @@ def _index(stmt: Any) -> list[Action]:
 
 
 def _drop(stmt: Any) -> list[Action]:
-    from pglast.enums import ObjectType
 
     kinds = {ObjectType.OBJECT_INDEX: Kind.DROP_INDEX, ObjectType.OBJECT_TABLE: Kind.DROP_TABLE}
     kind = kinds.get(stmt.removeType)
@@ -172,7 +176,6 @@ def _drop(stmt: Any) -> list[Action]:
 
 
 def _drop_schema(stmt: Any) -> dict[str, str]:
-    from pglast.enums import DropBehavior
 
     cascade = "1" if stmt.behavior == DropBehavior.DROP_CASCADE else ""
     return {"statement": "drop_schema", "cascade": cascade}
@@ -222,7 +225,6 @@ def _functions(node: Any, found: set[str]) -> None:
 
 def default_of(expr: Any) -> DefaultSpec:
     """A DEFAULT expression → :class:`DefaultSpec`."""
-    from pglast.stream import RawStream
 
     found: set[str] = set()
     _functions(expr, found)
@@ -233,7 +235,6 @@ def default_of(expr: Any) -> DefaultSpec:
 
 def column_of(coldef: Any) -> ColumnSpec:
     """pglast ``ColumnDef`` → :class:`ColumnSpec`."""
-    from pglast.enums import ConstrType
 
     nullable: bool | None = None
     default: DefaultSpec | None = None
@@ -276,8 +277,6 @@ def column_of(coldef: Any) -> ColumnSpec:
 
 
 def _constraint(table: str | None, con: Any) -> Action:
-    from pglast.enums import ConstrType
-    from pglast.stream import RawStream
 
     kinds = {
         ConstrType.CONSTR_CHECK: "check",
@@ -307,7 +306,6 @@ def _constraint(table: str | None, con: Any) -> Action:
 
 
 def _alter_table(stmt: Any) -> list[Action]:
-    from pglast.enums import ObjectType
 
     table = _rel(stmt)
     if stmt.objtype != ObjectType.OBJECT_TABLE:
@@ -316,7 +314,6 @@ def _alter_table(stmt: Any) -> list[Action]:
 
 
 def _alter_cmd(table: str | None, cmd: Any) -> Action:
-    from pglast.enums import AlterTableType as T
 
     sub = cmd.subtype
     if sub == T.AT_AddColumn:
@@ -383,7 +380,6 @@ _TABLE_REWRITES = {
 
 
 def _rename(stmt: Any) -> list[Action]:
-    from pglast.enums import ObjectType
 
     table = _rel(stmt)
     if stmt.renameType == ObjectType.OBJECT_COLUMN:
@@ -442,8 +438,6 @@ def _select(stmt: Any) -> list[Action]:
     found: set[str] = set()
     _functions(stmt, found)
     if "set_config" in found:
-        from pglast.stream import RawStream
-
         text = RawStream()(stmt).lower()
         for setting in ("lock_timeout", "statement_timeout"):
             if setting in text:
@@ -453,8 +447,6 @@ def _select(stmt: Any) -> list[Action]:
 
 def _data(stmt: Any) -> list[Action]:
     import json
-
-    from pglast.stream import RawStream
 
     verb = {"UpdateStmt": "UPDATE", "DeleteStmt": "DELETE"}[type(stmt).__name__]
     options: dict[str, str] = {}
@@ -489,7 +481,6 @@ def _create(stmt: Any) -> list[Action]:
 
 
 def _transaction(stmt: Any) -> list[Action]:
-    from pglast.enums import TransactionStmtKind as K
 
     begin = stmt.kind in (K.TRANS_STMT_BEGIN, K.TRANS_STMT_START)
     end = stmt.kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK)
@@ -525,7 +516,6 @@ def _cluster(stmt: Any) -> list[Action]:
 
 
 def _truncate(stmt: Any) -> list[Action]:
-    from pglast.enums import DropBehavior
 
     tables = [r.relname for r in stmt.relations or ()]
     options = {
@@ -543,7 +533,6 @@ def _trigger(stmt: Any) -> list[Action]:
 
 def _domain(stmt: Any) -> list[Action]:
     """CREATE DOMAIN / ALTER DOMAIN … ADD CONSTRAINT with a CHECK (other forms: no action)."""
-    from pglast.enums import ConstrType
 
     create = type(stmt).__name__ == "CreateDomainStmt"
     constraints = stmt.constraints if create else [stmt.def_] if stmt.subtype == "C" else []
