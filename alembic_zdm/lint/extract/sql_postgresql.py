@@ -11,12 +11,11 @@ from typing import Any
 from pglast.enums import AlterTableType as T
 from pglast.enums import ConstrType, DropBehavior, ObjectType
 from pglast.enums import TransactionStmtKind as K
-from pglast.stream import RawStream
 
 from .. import model as m
 from ..model import Action, ColumnSpec, DefaultSpec, Kind, TypeSpec
 from .sql import SqlStatement, not_null_condition
-from .sql_text import check_condition, update_clauses, where_clause
+from .sql_text import check_condition, default_expression, update_clauses, where_clause
 from .types import VOLATILE_FUNCTIONS, normalise_type
 
 _SOURCE = [""]
@@ -223,12 +222,20 @@ def _functions(node: Any, found: set[str]) -> None:
         _functions(getattr(node, attr, None), found)
 
 
-def default_of(expr: Any) -> DefaultSpec:
-    """A DEFAULT expression → :class:`DefaultSpec`."""
+def _deparse(node: Any) -> str:
+    """SQL text printed from the parse tree (imports pglast's printers on first use)."""
+    from pglast.stream import RawStream
 
+    return str(RawStream()(node))
+
+
+def default_of(expr: Any, location: int | None = None) -> DefaultSpec:
+    """A DEFAULT expression → :class:`DefaultSpec` (its text as written when *location*,
+    the ``DEFAULT`` keyword's offset, is known)."""
     found: set[str] = set()
     _functions(expr, found)
-    text = RawStream()(expr)
+    written = default_expression(_SOURCE[0], location) if location is not None else None
+    text = written if written is not None else _deparse(expr)
     constant = type(expr).__name__ in ("A_Const", "TypeCast") and not found
     return DefaultSpec(text, volatile=bool(found & VOLATILE_FUNCTIONS), expression=not constant)
 
@@ -248,7 +255,7 @@ def column_of(coldef: Any) -> ColumnSpec:
         elif ct == ConstrType.CONSTR_NULL:
             nullable = True
         elif ct == ConstrType.CONSTR_DEFAULT:
-            default = default_of(con.raw_expr)
+            default = default_of(con.raw_expr, con.location)
         elif ct == ConstrType.CONSTR_PRIMARY:
             pk = True
         elif ct == ConstrType.CONSTR_UNIQUE:
@@ -289,7 +296,7 @@ def _constraint(table: str | None, con: Any) -> Action:
     condition = None
     if kind == "check" and con.raw_expr is not None:
         text = check_condition(_SOURCE[0], con.location)
-        condition = not_null_condition(text if text is not None else RawStream()(con.raw_expr))
+        condition = not_null_condition(text if text is not None else _deparse(con.raw_expr))
     columns = tuple(_names(con.keys) or _names(con.fk_attrs))
     flags = _flags((m.NOT_VALID, con.skip_validation), (m.USING_INDEX, con.indexname))
     return _act(
@@ -438,7 +445,7 @@ def _select(stmt: Any) -> list[Action]:
     found: set[str] = set()
     _functions(stmt, found)
     if "set_config" in found:
-        text = RawStream()(stmt).lower()
+        text = _deparse(stmt).lower()
         for setting in ("lock_timeout", "statement_timeout"):
             if setting in text:
                 return [_act(Kind.SET_TIMEOUT, "SELECT set_config", name=setting)]
@@ -455,13 +462,13 @@ def _data(stmt: Any) -> list[Action]:
     text = _SOURCE[0] if isinstance(location, int) else ""
     if stmt.whereClause is not None:
         where = where_clause(text, start) if text else None
-        options["where"] = where if where is not None else RawStream()(stmt.whereClause)
+        options["where"] = where if where is not None else _deparse(stmt.whereClause)
     if verb == "UPDATE":
         clauses = update_clauses(text, start) if text else None
         pairs = (
             clauses[0]
             if clauses is not None
-            else [(t.name, RawStream()(t.val)) for t in stmt.targetList or () if t.name]
+            else [(t.name, _deparse(t.val)) for t in stmt.targetList or () if t.name]
         )
         options["set"] = ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in pairs)
     return [_act(Kind.DATA_CHANGE, verb, table=_rel(stmt), options=options)]

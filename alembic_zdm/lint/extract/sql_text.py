@@ -103,3 +103,32 @@ def where_clause(text: str, location: int) -> str | None:
         return None
     after = [t[0] for t in tokens if t[0] > where_at and t[1] == "RETURNING"]
     return _clean(text[where_at + 5 : after[0] if after else stop]) or None
+
+
+_COLUMN_KEYWORDS = frozenset(
+    {
+        "NOT",
+        "NULL",
+        "CONSTRAINT",
+        "CHECK",
+        "REFERENCES",
+        "PRIMARY",
+        "UNIQUE",
+        "COLLATE",
+        "GENERATED",
+    }
+)
+
+
+def default_expression(text: str, location: int) -> str | None:
+    """The expression of the ``DEFAULT …`` clause that starts at *location*."""
+    match = re.compile(r"(?i)DEFAULT\s+").match(text, max(location, 0))
+    if match is None:
+        return None
+    start = match.end()
+    end = len(text)
+    for offset, token in _scan(text, start):
+        if token in (",", ";", ")") or (token in _COLUMN_KEYWORDS and offset > start):
+            end = offset
+            break
+    return _clean(text[start:end]) or None
