@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -47,6 +46,8 @@ def changed_since(files: Sequence[Path], gitref: str, cwd: Path) -> list[Path]:
 
     def git(*args: str) -> str:
         try:
+            import subprocess  # only for --since: keeps a plain run's start-up small
+
             done = subprocess.run(
                 ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
             )
