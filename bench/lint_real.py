@@ -203,10 +203,23 @@ def generate(folder: Path, count: int, seed: int = 12) -> Path:
     return versions
 
 
-def _wall(cmd: list[str], cwd: Path) -> float:
+def _wall(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process and its workers): on a loaded machine the
+    CPU time is the steadier of the two."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
+
+
+def _best(cmd: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
+    runs = [_wall(cmd, cwd) for _ in range(repeat)]
+    return min(w for w, _ in runs), min(c for _, c in runs)
 
 
 def _tool(name: str) -> str | None:
@@ -230,21 +243,19 @@ def measure(count: int, repeat: int, folder: Path | None = None) -> dict[str, ob
             return results
         cache = work / "cache"
         base = [cli, "lint", str(versions), "--format", "json", "-o", os.devnull]
-        best = min
-        results["cold_s"] = best(_wall([*base, "--no-cache"], work) for _ in range(repeat))
-        _wall([*base, "--cache-dir", str(cache)], work)
-        results["warm_s"] = best(
-            _wall([*base, "--cache-dir", str(cache)], work) for _ in range(repeat)
-        )
-        one = [cli, "lint", str(files[len(files) // 2]), "--no-cache", "-o", os.devnull]
-        results["single_file_s"] = best(_wall(one, work) for _ in range(max(5, repeat)))
+        one_file = str(files[len(files) // 2])
+        runs = {
+            "cold": [*base, "--no-cache"],
+            "warm": [*base, "--cache-dir", str(cache)],
+            "single_file": [cli, "lint", one_file, "--no-cache", "-o", os.devnull],
+        }
         if guard is not None:
-            results["alembic_guard_s"] = best(
-                _wall([guard, str(versions)], work) for _ in range(repeat)
-            )
-            results["alembic_guard_single_file_s"] = best(
-                _wall([guard, str(files[len(files) // 2])], work) for _ in range(max(5, repeat))
-            )
+            runs["alembic_guard"] = [guard, str(versions)]
+            runs["alembic_guard_single_file"] = [guard, one_file]
+        _wall(runs["warm"], work)  # fill the cache
+        for name, cmd in runs.items():
+            times = max(5, repeat) if "single" in name else repeat
+            results[f"{name}_s"], results[f"{name}_cpu_s"] = _best(cmd, work, times)
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -255,25 +266,22 @@ def report(results: dict[str, object]) -> str:
     lines = [
         f"Real-shaped revisions: {results['files']} files, {results['lines']} lines "
         "(wide tables, data loops with bind parameters, raw SQL, dialect branches)",
+        f"  {'':<40} {'wall':>8} {'CPU':>8}  wall vs alembic-guard",
     ]
-    guard = results.get("alembic_guard_s")
     for label, key, other in (
-        ("alembic-zdm lint --no-cache (cold)", "cold_s", guard),
-        ("alembic-zdm lint (warm result cache)", "warm_s", guard),
-        ("alembic-guard (same files, no cache)", "alembic_guard_s", None),
-        (
-            "alembic-zdm lint FILE (one file, cold)",
-            "single_file_s",
-            results.get("alembic_guard_single_file_s"),
-        ),
-        ("alembic-guard FILE (one file)", "alembic_guard_single_file_s", None),
+        ("alembic-zdm lint --no-cache (cold)", "cold", "alembic_guard"),
+        ("alembic-zdm lint (warm result cache)", "warm", "alembic_guard"),
+        ("alembic-guard (same files, no cache)", "alembic_guard", None),
+        ("alembic-zdm lint FILE (one file, cold)", "single_file", "alembic_guard_single_file"),
+        ("alembic-guard FILE (one file)", "alembic_guard_single_file", None),
     ):
-        value = results.get(key)
-        if value is None:
+        wall, cpu = results.get(f"{key}_s"), results.get(f"{key}_cpu_s")
+        if not isinstance(wall, float) or not isinstance(cpu, float):
             continue
-        ratio = f"  = {float(value) / float(other):.2f}x alembic-guard" if other else ""  # type: ignore[arg-type]
-        lines.append(f"  {label:<44} {float(value):7.3f} s{ratio}")  # type: ignore[arg-type]
-    if guard is None:
+        base = results.get(f"{other}_s") if other else None
+        ratio = f"  {wall / base:.2f}x" if isinstance(base, float) and base else ""
+        lines.append(f"  {label:<40} {wall:7.3f}s {cpu:7.3f}s{ratio}")
+    if "alembic_guard_s" not in results:
         lines.append("  alembic-guard: not installed (pip install alembic-guard)")
     return "\n".join(lines) + "\n"
 

@@ -1,16 +1,18 @@
 """Classify PostgreSQL statements with pglast (PostgreSQL's own parser).
 
-pglast is imported only when a revision really contains SQL text.
+pglast is imported only when a revision really contains SQL text. The parse tree
+is taken as libpg_query's JSON (``parse_sql_json``) and read through :class:`JNode`:
+building pglast's Python node objects costs several times more than parsing, and
+the classification reads only the top of each statement. Clause texts (a CHECK
+condition, a DEFAULT, an UPDATE's SET and WHERE) come from the statement's own
+text (:mod:`.sql_text`), never from printing the tree.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
-
-from pglast.enums import AlterTableType as T
-from pglast.enums import ConstrType, DropBehavior, ObjectType
-from pglast.enums import TransactionStmtKind as K
 
 from .. import model as m
 from ..model import Action, ColumnSpec, DefaultSpec, Kind, TypeSpec
@@ -26,10 +28,8 @@ def parse(sql: str) -> tuple[list[SqlStatement], list[tuple[int, str]]]:
     """Statements of *sql* with their actions, and parse errors as ``(offset, message)``."""
     from pglast import parser
 
-    _SOURCE[0] = sql
     try:
-        raws = parser.parse_sql(sql)
-        parsed = [_statement(raw.stmt_location or 0, raw.stmt) for raw in raws]
+        parsed = _parse_all(sql, parser)
         _restore_long_identifiers(sql, parsed)
         return parsed, []
     except parser.ParseError as exc:
@@ -41,17 +41,93 @@ def parse(sql: str) -> tuple[list[SqlStatement], list[tuple[int, str]]]:
     except parser.ParseError:
         return [], [(0, first_error)]
     for piece in slices:
-        _SOURCE[0] = sql[piece]
         try:
-            raws = parser.parse_sql(sql[piece])
+            statements.extend(_parse_all(sql[piece], parser, piece.start))
         except parser.ParseError as exc:
             errors.append((piece.start, str(exc.args[0]) if exc.args else str(exc)))
-            continue
-        statements.extend(
-            _statement(piece.start + (raw.stmt_location or 0), raw.stmt) for raw in raws
-        )
     _restore_long_identifiers(sql, statements)
     return statements, errors or [(0, first_error)]
+
+
+def _parse_all(text: str, parser: Any, base: int = 0) -> list[SqlStatement]:
+    """Classify every statement of *text* (offsets shifted by *base*)."""
+    data = json.loads(parser.parse_sql_json(text))
+    plain = text.isascii()
+    raw = b"" if plain else text.encode("utf-8")
+    # libpg_query's locations count bytes: a Latin-1 view of the UTF-8 bytes has one
+    # character per byte, so the clause readers can use them as they are
+    _SOURCE[0] = text if plain else raw.decode("latin-1")
+    _ASCII[0] = plain
+    out = []
+    for item in data.get("stmts", ()):
+        location = int(item.get("stmt_location", 0))
+        if not plain:
+            location = len(raw[:location].decode("utf-8", "ignore"))
+        out.append(_statement(base + location, _wrap(item["stmt"])))
+    return out
+
+
+class JNode:
+    """A node of libpg_query's JSON tree with pglast's attribute names (``def_`` for
+    ``def``); a missing attribute is ``None`` (the JSON leaves out false and zero)."""
+
+    __slots__ = ("_tag", "_d")
+
+    def __init__(self, tag: str, data: dict[str, Any]) -> None:
+        self._tag = tag
+        self._d = data
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        key = name[:-1] if name.endswith("_") else name
+        value = self._d.get(key)
+        if value is None:
+            if self._tag == "A_Const" and name == "val":
+                for field, tag in _CONST_FIELDS:
+                    if field in self._d:
+                        return JNode(tag, self._d[field])
+            if self._tag == "Integer" and name == "ival":
+                return 0
+            return None
+        return _wrap(value)
+
+
+_CONST_FIELDS = (
+    ("ival", "Integer"),
+    ("fval", "Float"),
+    ("sval", "String"),
+    ("boolval", "Boolean"),
+    ("bsval", "BitString"),
+)
+
+
+def _wrap(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1:
+            tag, inner = next(iter(value.items()))
+            if tag[:1].isupper() and isinstance(inner, dict):
+                if tag == "List":
+                    return [_wrap(v) for v in inner.get("items", ())]
+                return JNode(tag, inner)
+        return JNode("", value)
+    if isinstance(value, list):
+        return [_wrap(v) for v in value]
+    return value
+
+
+def _kind(node: Any) -> str:
+    return node._tag if isinstance(node, JNode) else type(node).__name__
+
+
+def _written(text: str | None) -> str | None:
+    """A clause read from the source view, back as the user's text."""
+    if text is None or _ASCII[0]:
+        return text
+    return text.encode("latin-1").decode("utf-8", "replace")
+
+
+_ASCII = [True]
 
 
 NAMEDATALEN = 64
@@ -105,9 +181,9 @@ def _restore_long_identifiers(sql: str, statements: list[SqlStatement]) -> None:
 
 
 def _statement(offset: int, stmt: Any) -> SqlStatement:
-    handler = _HANDLERS.get(type(stmt).__name__)
+    handler = _HANDLERS.get(_kind(stmt))
     actions = handler(stmt) if handler else []
-    return SqlStatement(offset, actions, type(stmt).__name__)
+    return SqlStatement(offset, actions, _kind(stmt))
 
 
 def _names(items: Any) -> list[str]:
@@ -149,10 +225,10 @@ def _index(stmt: Any) -> list[Action]:
 
 def _drop(stmt: Any) -> list[Action]:
 
-    kinds = {ObjectType.OBJECT_INDEX: Kind.DROP_INDEX, ObjectType.OBJECT_TABLE: Kind.DROP_TABLE}
+    kinds = {"OBJECT_INDEX": Kind.DROP_INDEX, "OBJECT_TABLE": Kind.DROP_TABLE}
     kind = kinds.get(stmt.removeType)
     if kind is None:
-        if stmt.removeType == ObjectType.OBJECT_SCHEMA:
+        if stmt.removeType == "OBJECT_SCHEMA":
             return [
                 _act(
                     Kind.OTHER_DDL,
@@ -176,7 +252,7 @@ def _drop(stmt: Any) -> list[Action]:
 
 def _drop_schema(stmt: Any) -> dict[str, str]:
 
-    cascade = "1" if stmt.behavior == DropBehavior.DROP_CASCADE else ""
+    cascade = "1" if stmt.behavior == "DROP_CASCADE" else ""
     return {"statement": "drop_schema", "cascade": cascade}
 
 
@@ -209,24 +285,29 @@ def type_of(type_name: Any) -> TypeSpec | None:
 
 
 def _functions(node: Any, found: set[str]) -> None:
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            _functions(item, found)
-        return
-    slots = getattr(node, "__slots__", None)
-    if not isinstance(slots, dict):
-        return
-    if type(node).__name__ == "FuncCall":
-        found.update(n.lower() for n in _names(node.funcname)[-1:])
-    for attr in slots:
-        _functions(getattr(node, attr, None), found)
+    """Names of the functions called anywhere under *node*."""
+    stack: list[Any] = [{node._tag: node._d} if isinstance(node, JNode) else node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            call = item.get("FuncCall")
+            if isinstance(call, dict):
+                names = [n.get("String", {}).get("sval", "") for n in call.get("funcname", ())]
+                found.update(n.lower() for n in names[-1:])
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
 
 
 def _deparse(node: Any) -> str:
-    """SQL text printed from the parse tree (imports pglast's printers on first use)."""
-    from pglast.stream import RawStream
-
-    return str(RawStream()(node))
+    """Text for a clause the readers of :mod:`.sql_text` could not delimit: the node's own
+    text from its location to the end of the statement, at most one line."""
+    location = getattr(node, "location", None)
+    text = _SOURCE[0]
+    if not isinstance(location, int) or location < 0:
+        return "?"
+    piece = text[location:].split(";", 1)[0].splitlines()[0] if text[location:] else ""
+    return _written(piece.strip()) or "?"
 
 
 def default_of(expr: Any, location: int | None = None) -> DefaultSpec:
@@ -234,9 +315,9 @@ def default_of(expr: Any, location: int | None = None) -> DefaultSpec:
     the ``DEFAULT`` keyword's offset, is known)."""
     found: set[str] = set()
     _functions(expr, found)
-    written = default_expression(_SOURCE[0], location) if location is not None else None
+    written = _written(default_expression(_SOURCE[0], location)) if location is not None else None
     text = written if written is not None else _deparse(expr)
-    constant = type(expr).__name__ in ("A_Const", "TypeCast") and not found
+    constant = _kind(expr) in ("A_Const", "TypeCast") and not found
     return DefaultSpec(text, volatile=bool(found & VOLATILE_FUNCTIONS), expression=not constant)
 
 
@@ -250,21 +331,21 @@ def column_of(coldef: Any) -> ColumnSpec:
     fk: str | None = None
     for con in coldef.constraints or ():
         ct = con.contype
-        if ct == ConstrType.CONSTR_NOTNULL:
+        if ct == "CONSTR_NOTNULL":
             nullable = False
-        elif ct == ConstrType.CONSTR_NULL:
+        elif ct == "CONSTR_NULL":
             nullable = True
-        elif ct == ConstrType.CONSTR_DEFAULT:
+        elif ct == "CONSTR_DEFAULT":
             default = default_of(con.raw_expr, con.location)
-        elif ct == ConstrType.CONSTR_PRIMARY:
+        elif ct == "CONSTR_PRIMARY":
             pk = True
-        elif ct == ConstrType.CONSTR_UNIQUE:
+        elif ct == "CONSTR_UNIQUE":
             unique = True
-        elif ct == ConstrType.CONSTR_FOREIGN:
+        elif ct == "CONSTR_FOREIGN":
             fk = getattr(con.pktable, "relname", "?")
-        elif ct == ConstrType.CONSTR_IDENTITY:
+        elif ct == "CONSTR_IDENTITY":
             generated, generated_kind = True, "identity"
-        elif ct == ConstrType.CONSTR_GENERATED:
+        elif ct == "CONSTR_GENERATED":
             virtual = getattr(con, "generated_kind", "") == "v"
             generated, generated_kind = True, "virtual" if virtual else "stored"
     col_type = type_of(coldef.typeName)
@@ -286,16 +367,16 @@ def column_of(coldef: Any) -> ColumnSpec:
 def _constraint(table: str | None, con: Any) -> Action:
 
     kinds = {
-        ConstrType.CONSTR_CHECK: "check",
-        ConstrType.CONSTR_FOREIGN: "foreign_key",
-        ConstrType.CONSTR_UNIQUE: "unique",
-        ConstrType.CONSTR_PRIMARY: "primary_key",
-        ConstrType.CONSTR_EXCLUSION: "exclude",
+        "CONSTR_CHECK": "check",
+        "CONSTR_FOREIGN": "foreign_key",
+        "CONSTR_UNIQUE": "unique",
+        "CONSTR_PRIMARY": "primary_key",
+        "CONSTR_EXCLUSION": "exclude",
     }
     kind = kinds.get(con.contype, "other")
     condition = None
     if kind == "check" and con.raw_expr is not None:
-        text = check_condition(_SOURCE[0], con.location)
+        text = _written(check_condition(_SOURCE[0], con.location or 0))
         condition = not_null_condition(text if text is not None else _deparse(con.raw_expr))
     columns = tuple(_names(con.keys) or _names(con.fk_attrs))
     flags = _flags((m.NOT_VALID, con.skip_validation), (m.USING_INDEX, con.indexname))
@@ -315,7 +396,7 @@ def _constraint(table: str | None, con: Any) -> Action:
 def _alter_table(stmt: Any) -> list[Action]:
 
     table = _rel(stmt)
-    if stmt.objtype != ObjectType.OBJECT_TABLE:
+    if stmt.objtype != "OBJECT_TABLE":
         return [_act(Kind.OTHER_DDL, "ALTER", table=None)]
     return [_alter_cmd(table, cmd) for cmd in stmt.cmds or ()]
 
@@ -323,7 +404,7 @@ def _alter_table(stmt: Any) -> list[Action]:
 def _alter_cmd(table: str | None, cmd: Any) -> Action:
 
     sub = cmd.subtype
-    if sub == T.AT_AddColumn:
+    if sub == "AT_AddColumn":
         coldef = column_of(cmd.def_)
         flags = _flags((m.IF_NOT_EXISTS, cmd.missing_ok))
         return _act(
@@ -334,32 +415,32 @@ def _alter_cmd(table: str | None, cmd: Any) -> Action:
             coldef=coldef,
             flags=flags,
         )
-    if sub == T.AT_DropColumn:
+    if sub == "AT_DropColumn":
         flags = _flags((m.IF_EXISTS, cmd.missing_ok))
         return _act(Kind.DROP_COLUMN, "DROP COLUMN", table=table, column=cmd.name, flags=flags)
-    if sub == T.AT_SetNotNull:
+    if sub == "AT_SetNotNull":
         return _act(Kind.SET_NOT_NULL, "ALTER COLUMN … SET NOT NULL", table=table, column=cmd.name)
-    if sub == T.AT_DropNotNull:
+    if sub == "AT_DropNotNull":
         return _act(
             Kind.DROP_NOT_NULL, "ALTER COLUMN … DROP NOT NULL", table=table, column=cmd.name
         )
-    if sub == T.AT_AlterColumnType:
+    if sub == "AT_AlterColumnType":
         new = type_of(cmd.def_.typeName)
         return _act(
             Kind.ALTER_TYPE, "ALTER COLUMN … TYPE", table=table, column=cmd.name, new_type=new
         )
-    if sub == T.AT_ColumnDefault:
+    if sub == "AT_ColumnDefault":
         return _act(Kind.SET_DEFAULT, "ALTER COLUMN … SET DEFAULT", table=table, column=cmd.name)
-    if sub == T.AT_AddConstraint:
+    if sub == "AT_AddConstraint":
         return _constraint(table, cmd.def_)
-    if sub == T.AT_ValidateConstraint:
+    if sub == "AT_ValidateConstraint":
         return _act(Kind.VALIDATE_CONSTRAINT, "VALIDATE CONSTRAINT", table=table, name=cmd.name)
-    if sub == T.AT_DropConstraint:
+    if sub == "AT_DropConstraint":
         flags = _flags((m.IF_EXISTS, cmd.missing_ok))
         return _act(
             Kind.DROP_CONSTRAINT, "DROP CONSTRAINT", table=table, name=cmd.name, flags=flags
         )
-    statement = _TABLE_REWRITES.get(sub.name)
+    statement = _TABLE_REWRITES.get(sub)
     if statement is not None:
         return _act(
             Kind.OTHER_DDL,
@@ -367,7 +448,7 @@ def _alter_cmd(table: str | None, cmd: Any) -> Action:
             table=table,
             options={"statement": statement, "value": cmd.name or ""},
         )
-    if sub == T.AT_DetachPartition:
+    if sub == "AT_DetachPartition":
         options = {
             "statement": "detach_partition",
             "partition": getattr(cmd.def_.name, "relname", "") or "",
@@ -389,7 +470,7 @@ _TABLE_REWRITES = {
 def _rename(stmt: Any) -> list[Action]:
 
     table = _rel(stmt)
-    if stmt.renameType == ObjectType.OBJECT_COLUMN:
+    if stmt.renameType == "OBJECT_COLUMN":
         return [
             _act(
                 Kind.RENAME_COLUMN,
@@ -399,9 +480,9 @@ def _rename(stmt: Any) -> list[Action]:
                 name=stmt.newname,
             )
         ]
-    if stmt.renameType == ObjectType.OBJECT_TABLE:
+    if stmt.renameType == "OBJECT_TABLE":
         return [_act(Kind.RENAME_TABLE, "RENAME TO", table=table, name=stmt.newname)]
-    if stmt.renameType == ObjectType.OBJECT_SCHEMA:
+    if stmt.renameType == "OBJECT_SCHEMA":
         options = {"statement": "rename_schema", "new_name": stmt.newname or ""}
         return [_act(Kind.OTHER_DDL, "RENAME", table=table, name=stmt.subname, options=options)]
     return [_act(Kind.OTHER_DDL, "RENAME", table=table)]
@@ -445,7 +526,7 @@ def _select(stmt: Any) -> list[Action]:
     found: set[str] = set()
     _functions(stmt, found)
     if "set_config" in found:
-        text = _deparse(stmt).lower()
+        text = json.dumps(stmt._d).lower() if isinstance(stmt, JNode) else ""
         for setting in ("lock_timeout", "statement_timeout"):
             if setting in text:
                 return [_act(Kind.SET_TIMEOUT, "SELECT set_config", name=setting)]
@@ -453,20 +534,18 @@ def _select(stmt: Any) -> list[Action]:
 
 
 def _data(stmt: Any) -> list[Action]:
-    import json
-
-    verb = {"UpdateStmt": "UPDATE", "DeleteStmt": "DELETE"}[type(stmt).__name__]
+    verb = {"UpdateStmt": "UPDATE", "DeleteStmt": "DELETE"}[_kind(stmt)]
     options: dict[str, str] = {}
     location = getattr(stmt.relation, "location", None)
     start = location if isinstance(location, int) else 0
     text = _SOURCE[0] if isinstance(location, int) else ""
     if stmt.whereClause is not None:
-        where = where_clause(text, start) if text else None
+        where = _written(where_clause(text, start)) if text else None
         options["where"] = where if where is not None else _deparse(stmt.whereClause)
     if verb == "UPDATE":
         clauses = update_clauses(text, start) if text else None
         pairs = (
-            clauses[0]
+            [(k, _written(v) or v) for k, v in clauses[0]]
             if clauses is not None
             else [(t.name, _deparse(t.val)) for t in stmt.targetList or () if t.name]
         )
@@ -483,14 +562,14 @@ def _insert(stmt: Any) -> list[Action]:
 
 def _create(stmt: Any) -> list[Action]:
     flags = _flags((m.IF_NOT_EXISTS, stmt.if_not_exists))
-    columns = tuple(column_of(e) for e in stmt.tableElts or () if type(e).__name__ == "ColumnDef")
+    columns = tuple(column_of(e) for e in stmt.tableElts or () if _kind(e) == "ColumnDef")
     return [_act(Kind.CREATE_TABLE, "CREATE TABLE", table=_rel(stmt), flags=flags, coldefs=columns)]
 
 
 def _transaction(stmt: Any) -> list[Action]:
 
-    begin = stmt.kind in (K.TRANS_STMT_BEGIN, K.TRANS_STMT_START)
-    end = stmt.kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK)
+    begin = stmt.kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
+    end = stmt.kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK")
     name = "begin" if begin else "commit" if end else "other"
     return [_act(Kind.TRANSACTION, name.upper(), name=name)]
 
@@ -500,7 +579,7 @@ def _defnames(items: Any) -> set[str]:
 
 
 def _reindex(stmt: Any) -> list[Action]:
-    kind = stmt.kind.name.removeprefix("REINDEX_OBJECT_").lower()
+    kind = str(stmt.kind).removeprefix("REINDEX_OBJECT_").lower()
     options = {
         "statement": "reindex",
         "object": kind,
@@ -528,7 +607,7 @@ def _truncate(stmt: Any) -> list[Action]:
     options = {
         "statement": "truncate",
         "tables": ", ".join(tables),
-        "cascade": "1" if stmt.behavior == DropBehavior.DROP_CASCADE else "",
+        "cascade": "1" if stmt.behavior == "DROP_CASCADE" else "",
     }
     return [_act(Kind.OTHER_DDL, "Truncate", options=options)]
 
@@ -541,9 +620,9 @@ def _trigger(stmt: Any) -> list[Action]:
 def _domain(stmt: Any) -> list[Action]:
     """CREATE DOMAIN / ALTER DOMAIN … ADD CONSTRAINT with a CHECK (other forms: no action)."""
 
-    create = type(stmt).__name__ == "CreateDomainStmt"
+    create = _kind(stmt) == "CreateDomainStmt"
     constraints = stmt.constraints if create else [stmt.def_] if stmt.subtype == "C" else []
-    checks = [c for c in constraints or () if c.contype == ConstrType.CONSTR_CHECK]
+    checks = [c for c in constraints or () if c.contype == "CONSTR_CHECK"]
     if not checks:
         return []
     name = ".".join(_names(stmt.domainname if create else stmt.typeName))
@@ -554,7 +633,7 @@ def _domain(stmt: Any) -> list[Action]:
 
 
 def _other(stmt: Any) -> list[Action]:
-    return [_act(Kind.OTHER_DDL, type(stmt).__name__.removesuffix("Stmt"), table=_rel(stmt))]
+    return [_act(Kind.OTHER_DDL, _kind(stmt).removesuffix("Stmt"), table=_rel(stmt))]
 
 
 _HANDLERS = {
