@@ -65,7 +65,7 @@ class ZdmSettings:
     force: bool = False
     """Let the contract phase drop what the models still map (logged)."""
     phase: int | None = None
-    """Phase target given as ``-x zdm_phase=N``."""
+    """Phase target given as ``-x zdm_phase=N`` (a number or a name: ``-x zdm_phase=migrate``)."""
     listeners: tuple[str, ...] = ()
     """Event listeners, ``package.module:function`` each (docs/safety.md)."""
     event_log: str | None = None
@@ -84,6 +84,10 @@ _FIELDS = {f.name: f for f in dataclasses.fields(ZdmSettings)}
 def _coerce(name: str, value: Any, source: str) -> Any:
     from .errors import ConfigError  # errors import Alembic: keep ``config`` cheap for the linter
 
+    if name == "phase" and value not in (None, ""):
+        from .phases.targets import parse_phase  # names work like numbers: expand == 1
+
+        return int(parse_phase(value))
     field = _FIELDS[name]
     kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
     try:

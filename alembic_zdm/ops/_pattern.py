@@ -119,17 +119,30 @@ class Ctx:
                 f"pattern does not handle yet; use a dedicated primary-key migration."
             )
 
-    def type_of(self, table: str, column: str, schema: str | None, given: Any, op: str) -> Any:
-        """The column's type: *given* (``existing_type=``) or read from the catalog."""
+    def type_of(
+        self, table: str, column: str, schema: str | None, given: Any, op: str, *also: str
+    ) -> Any:
+        """The column's type: *given* (``existing_type=``), the catalog, or the models.
+
+        Offline without a catalog the type comes from the ``target_metadata`` env.py
+        passed to ``context.configure``, then from the ``models`` setting; a column
+        renamed there may be found under one of the names in *also*.
+        """
         if given is not None:
             return given
         info = self.column(table, column, schema)
-        if info is None:
+        if info is not None:
+            return info["type"]
+        from .metadata_types import model_type
+
+        found = model_type(self.mc, self.settings, table, (column, *also), schema)
+        if found is None:
             raise SchemaObjectError(
-                f"{op} on {table}.{column} needs existing_type=… to render offline SQL "
-                f"(there is no database to read the column type from)."
+                f"{op} on {table}.{column} cannot render offline SQL: no database to read "
+                f"the column type from and no {table}.{column} in target_metadata or the "
+                f"models setting; pass existing_type=… (e.g. existing_type=sa.Text()) to {op}."
             )
-        return info["type"]
+        return found
 
     # ---- column DDL (per dialect: see :mod:`alembic_zdm.ops._ddl`)
 

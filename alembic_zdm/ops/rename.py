@@ -83,8 +83,9 @@ class SafeRenameColumnOp(PatternSteps):
         ctx.not_in_primary_key(self.table_name, self.old, self.schema, "rename")
         self._indexes(ctx, self.old)
         col_type = ctx.type_of(
-            self.table_name, self.old, self.schema, self.existing_type, "safe_rename_column"
-        )
+            self.table_name, self.old, self.schema, self.existing_type, "safe_rename_column",
+            self.new,
+        )  # fmt: skip
         ctx.run([ctx.add_column(self.table_name, Column(self.new, col_type), self.schema)])
         ctx.dual_write(self._dual(), on=True)
         ctx.relax_for_new_code(self.table_name, [self.old], self.schema)

@@ -149,13 +149,28 @@ def _run_env(
     target: str | None,
     tag: str | None,
 ) -> None:
-    """Run the user's ``env.py`` with *fn* as the migration function, as Alembic's commands do."""
+    """Run the user's ``env.py`` with *fn* as the migration function, as Alembic's commands do.
+
+    Offline, the script is collected first and written out only when every phase
+    rendered: an op that cannot be rendered fails before anything is printed.
+    """
+    import io
+    import sys
+
     from alembic.runtime.environment import EnvironmentContext
 
-    with EnvironmentContext(
-        config, script, fn=fn, as_sql=sql, starting_rev=start, destination_rev=target, tag=tag
-    ):
-        script.run_env()
+    out, buffer = config.output_buffer, io.StringIO() if sql else None
+    if buffer is not None:
+        config.output_buffer = buffer
+    try:
+        with EnvironmentContext(
+            config, script, fn=fn, as_sql=sql, starting_rev=start, destination_rev=target, tag=tag
+        ):
+            script.run_env()
+    finally:
+        config.output_buffer = out
+    if buffer is not None:
+        (out or sys.stdout).write(buffer.getvalue())
 
 
 def rollback(config: Config, sql: bool = False) -> list[Any]:
