@@ -8,6 +8,7 @@ database can be had **and** ``CI`` is unset; under ``CI=true`` it fails instead.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -26,8 +27,58 @@ register_all()  # tests look at Operations directly; in real use the plugin does
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+_DATABASES = {"pg_server_url": "PostgreSQL", "mysql_server_url": "MySQL/MariaDB", "sqlite_url": "SQLite"}
+_servers: dict[str, str] = {}
+"""Database name -> "version via driver" of each server a test reached."""
+_missing: dict[str, str] = {}
+"""Database name -> why it could not be had (the tests that needed it skipped or failed)."""
+_uses: dict[str, list[str]] = {}
+_passed: Counter[str] = Counter()
 
-def _unavailable(reason: str) -> None:
+
+def _describe(url: str) -> str:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(sa.text("SELECT VERSION()")).scalar()
+    finally:
+        engine.dispose()
+    words = str(version).split()
+    short = words[1] if words and words[0] == "PostgreSQL" else words[0] if words else "?"
+    return f"{short} via {sa.engine.make_url(url).get_driver_name()}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Remember which databases each test needs (for the summary)."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        _uses[item.nodeid] = [db for fixture, db in _DATABASES.items() if fixture in names]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the passed tests of each database."""
+    if report.when == "call" and report.passed:
+        _passed.update(_uses.get(report.nodeid, ()))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which databases the run exercised, and which it could not reach."""
+    if not _uses:
+        return
+    terminalreporter.section("databases")
+    for db in _DATABASES.values():
+        needed = sum(db in dbs for dbs in _uses.values())
+        if not needed:
+            continue
+        where = f" ({_servers[db]})" if db in _servers else ""
+        line = f"{db}{where}: {_passed[db]} of {needed} tests needing it passed"
+        if db in _missing:
+            line += f"; NOT EXERCISED: {_missing[db]}"
+        terminalreporter.write_line(line)
+
+
+def _unavailable(reason: str, database: str) -> None:
+    _missing[database] = reason
     if IN_CI:
         pytest.fail(f"CI=true and no database: {reason}", pytrace=False)
     pytest.skip(reason)
@@ -37,10 +88,15 @@ def _unavailable(reason: str) -> None:
 def pg_server_url() -> str:
     """URL of a PostgreSQL server (not a test database)."""
     try:
-        return base_postgres_url()
+        url = base_postgres_url()
+        _servers["PostgreSQL"] = _describe(url)
     except NoDatabaseError as exc:
-        _unavailable(str(exc))
+        _unavailable(str(exc), "PostgreSQL")
         raise
+    except sa.exc.OperationalError as exc:
+        _unavailable(f"the server at {url} does not answer ({exc.orig})", "PostgreSQL")
+        raise
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +104,12 @@ def mysql_server_url() -> str:
     """URL of a MySQL/MariaDB server."""
     try:
         url = base_mysql_url()
-        import MySQLdb  # noqa: F401
-    except (NoDatabaseError, ImportError) as exc:
-        _unavailable(str(exc))
+        _servers["MySQL/MariaDB"] = _describe(url)
+    except NoDatabaseError as exc:
+        _unavailable(str(exc), "MySQL/MariaDB")
+        raise
+    except sa.exc.OperationalError as exc:
+        _unavailable(f"the server at {url} does not answer ({exc.orig})", "MySQL/MariaDB")
         raise
     return url
 
@@ -78,6 +137,9 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: os.PathLike[str]) -> str:
     """A fresh SQLite database file for one test."""
+    import sqlite3
+
+    _servers["SQLite"] = f"{sqlite3.sqlite_version} via pysqlite"
     return f"sqlite:///{os.path.join(tmp_path, 'test.db')}"
 
 

@@ -59,13 +59,60 @@ def base_postgres_url() -> str:
     return embedded_postgres_url()
 
 
+MYSQL_DRIVERS = ("mysqldb", "pymysql")
+"""MySQL drivers in order of preference: mysqlclient (C, needs the MariaDB headers
+to install), then PyMySQL (pure Python, installs anywhere)."""
+
+
+def mysql_driver() -> str:
+    """The first installed MySQL driver of :data:`MYSQL_DRIVERS`."""
+    for driver in MYSQL_DRIVERS:
+        if _importable(driver):
+            return driver
+    raise NoDatabaseError(
+        "No MySQL driver: install mysqlclient (needs the MariaDB client headers) or "
+        "PyMySQL (pip install PyMySQL)."
+    )
+
+
+def with_installed_driver(url: str) -> str:
+    """*url* with its MySQL driver replaced by an installed one when it names a missing one.
+
+    ``mysql+mysqldb://…`` on a machine without mysqlclient becomes ``mysql+pymysql://…``;
+    other URLs are returned unchanged.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() not in ("mysql", "mariadb"):
+        return url
+    wanted = parsed.get_driver_name()
+    if wanted not in MYSQL_DRIVERS or _importable(wanted):
+        return url
+    backend = parsed.get_backend_name()
+    drivername = f"{backend}+{mysql_driver()}"
+    return parsed.set(drivername=drivername).render_as_string(hide_password=False)
+
+
+def _importable(driver: str) -> bool:
+    import importlib
+
+    try:
+        importlib.import_module({"mysqldb": "MySQLdb", "pymysql": "pymysql"}[driver])
+    except ImportError:
+        return False
+    return True
+
+
 def base_mysql_url() -> str:
-    """The MySQL/MariaDB server URL to create test databases on."""
+    """The MySQL/MariaDB server URL to create test databases on.
+
+    Its driver is one that is installed (mysqlclient, else PyMySQL), whatever
+    ``$ZDM_TEST_MYSQL_URL`` names.
+    """
     url = os.environ.get("ZDM_TEST_MYSQL_URL")
     if url:
-        return url
+        return with_installed_driver(url)
     if _port_open("127.0.0.1", 3306):
-        return "mysql+mysqldb://root@127.0.0.1:3306/test"
+        return f"mysql+{mysql_driver()}://root@127.0.0.1:3306/test"
     raise NoDatabaseError("No MySQL/MariaDB: set ZDM_TEST_MYSQL_URL or start a server on 3306.")
 
 
