@@ -27,7 +27,11 @@ register_all()  # tests look at Operations directly; in real use the plugin does
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-_DATABASES = {"pg_server_url": "PostgreSQL", "mysql_server_url": "MySQL/MariaDB", "sqlite_url": "SQLite"}
+_DATABASES = {
+    "pg_server_url": "PostgreSQL",
+    "mysql_server_url": "MySQL/MariaDB",
+    "sqlite_url": "SQLite",
+}
 _servers: dict[str, str] = {}
 """Database name -> "version via driver" of each server a test reached."""
 _missing: dict[str, str] = {}

@@ -67,6 +67,13 @@ def offline_script(spec: BackfillSpec, key: tuple[str, ...], batch_size: int, di
     """The ``--sql`` rendering of a batched backfill, or a clear error."""
     render = for_dialect(dialect).offline_script
     if render is None:
+        from ..phases.context import offline_catalog
+
+        if offline_catalog() is not None:  # ``alembic-zdm plan``: describe it, no script
+            return (
+                f"-- backfill({spec.qualified}): key-range batches of {batch_size} rows on "
+                f"({', '.join(key)}), each in its own transaction"
+            )
         raise UnsupportedDialectError(
             f"A batched backfill of {spec.qualified!r} cannot be rendered as offline SQL for "
             f"{dialect.name!r}; run this migration online."

@@ -53,7 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="additional arguments, as for alembic (-x key=value)",
     )
-    parser.add_argument("--raiseerr", action="store_true", help="show the full traceback on error")
+    parser.add_argument(
+        "--raiseerr",
+        "-v",
+        "--verbose",
+        dest="raiseerr",
+        action="store_true",
+        help="show the full traceback on error",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:
@@ -63,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.add_parser(subparsers)
+    for sub in subparsers.choices.values():  # also after the subcommand: status --raiseerr
+        if "--raiseerr" not in sub._option_string_actions:
+            sub.add_argument(
+                "--raiseerr",
+                *[f for f in ("-v", "--verbose") if f not in sub._option_string_actions],
+                dest="raiseerr",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="show the full traceback on error",
+            )
     return parser
 
 
@@ -75,24 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except Exception as exc:
-        if args.raiseerr or not _is_user_error(exc):
-            raise
-        print(f"alembic-zdm: error: {exc}", file=sys.stderr)
-        return int(getattr(exc, "exit_code", 1))
     except KeyboardInterrupt:
         print("alembic-zdm: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if args.raiseerr:
+            raise
+        from ._errors import describe
 
-
-def _is_user_error(exc: BaseException) -> bool:
-    """An Alembic ``CommandError`` (ours included): one line, no traceback.
-
-    Checked lazily so that commands that never load Alembic (``lint``) stay fast.
-    """
-    alembic_util = sys.modules.get("alembic.util")
-    error = getattr(alembic_util, "CommandError", None)
-    return error is not None and isinstance(exc, error)
+        sentence, code = describe(exc)
+        print(f"alembic-zdm: error: {sentence}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

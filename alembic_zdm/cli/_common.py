@@ -25,3 +25,29 @@ def make_config(args: argparse.Namespace) -> Config:
     else:
         cfg = Config(path, ini_section=args.name, cmd_opts=cmd_opts)
     return cfg
+
+
+def project_config(args: argparse.Namespace) -> Config:
+    """:func:`make_config`, refusing in one sentence a configuration without ``script_location``.
+
+    The sentence names the file that was looked for, so a command run in the wrong
+    folder says so instead of Alembic's "No 'script_location' key found".
+    """
+    from ..errors import ConfigError
+
+    cfg = make_config(args)
+    if cfg.get_main_option("script_location"):
+        return cfg
+    name = args.config or os.environ.get("ALEMBIC_CONFIG")
+    if name and not os.path.exists(name):
+        raise ConfigError(f"The Alembic config file {name!r} does not exist; fix the -c path.")
+    if cfg.config_file_name:
+        raise ConfigError(
+            f"{cfg.config_file_name} has no script_location in its [{args.name}] section; "
+            f"add one (e.g. script_location = %(here)s/migrations) or pass -c with the right file."
+        )
+    raise ConfigError(
+        f"No alembic.ini in {os.getcwd()} and no [tool.alembic] script_location in a "
+        "pyproject.toml there; run alembic-zdm in the folder of alembic.ini or pass "
+        "-c path/to/alembic.ini."
+    )

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 
 def add_parser(subparsers: Any) -> None:
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the findings; exit 1 when there are any."""
     from ..doctor import diagnose
 
-    findings = diagnose(make_config(args))
+    findings = diagnose(project_config(args))
     if args.format == "json":
         print(json.dumps([f.as_dict() for f in findings], indent=2))
         return 1 if findings else 0

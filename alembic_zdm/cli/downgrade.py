@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 
 def add_parser(subparsers: Any) -> None:
@@ -25,5 +25,5 @@ def run(args: argparse.Namespace) -> int:
     """Run the downgrade."""
     from ..phases.commands import downgrade
 
-    downgrade(make_config(args), args.revision, sql=args.sql, tag=args.tag)
+    downgrade(project_config(args), args.revision, sql=args.sql, tag=args.tag)
     return 0

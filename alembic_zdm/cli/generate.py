@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 PATTERN_NAMES = (
     "add-check-constraint",
@@ -61,6 +61,6 @@ def run(args: argparse.Namespace) -> int:
         name=args.object_name,
         unique=args.unique,
     )
-    path = generate(make_config(args), args.pattern, options, args.message, args.rev_id)
+    path = generate(project_config(args), args.pattern, options, args.message, args.rev_id)
     print(f"Generated {path}")
     return 0

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 
 def add_parser(subparsers: Any) -> None:
@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the history."""
     from ..phases.report import history
 
-    rows = history(make_config(args))
+    rows = history(project_config(args))
     if args.format == "json":
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         return 0

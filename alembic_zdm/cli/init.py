@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from ..phases.scaffold import init_existing, init_new
 
     if args.existing:
-        for line in init_existing(make_config(args)):
+        for line in init_existing(project_config(args)):
             print(line)
         return 0
     if not args.directory:

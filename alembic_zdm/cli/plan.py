@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 
 def add_parser(subparsers: Any) -> None:
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     parsed = parse_target(target)
     if parsed is not None:
         target, phase = parsed.revision, phase or parsed.max_phase
-    report = plan(make_config(args), target, phase)
+    report = plan(project_config(args), target, phase)
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2))
         return 0
@@ -45,16 +45,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+_TIMEOUT_SETTING = {
+    "mysql": "lock_wait_timeout",
+    "mariadb": "lock_wait_timeout",
+    "sqlite": "busy_timeout",
+}
+"""What each database calls the lock wait limit shown per statement."""
+
+
 def _print_text(report: Any) -> None:
     where = (
         f"current: {', '.join(report.heads) or '(base)'}"
         if report.connected
-        else "not connected: planned from base"
+        else f"not connected ({report.not_connected_because}): planned from base, offline"
     )
     print(where)
     if not report.steps:
         print("Nothing pending.")
         return
+    setting = _TIMEOUT_SETTING.get(report.dialect, "lock_timeout")
     for step in report.steps:
         print(f"\n{step.revision} — {step.phase}")
         if step.error:
@@ -64,8 +73,10 @@ def _print_text(report: Any) -> None:
         for st in step.statements:
             table = st.table or "-"
             rows = f" (~{st.estimated_rows:,} rows)" if st.estimated_rows is not None else ""
+            if st.rows_unknown:
+                rows = f" (rows unknown: never analysed; ANALYZE {st.table} to estimate)"
             effects = [e for e, on in (("rewrites", st.rewrites), ("full scan", st.scans)) if on]
-            timeout = f", lock_timeout {st.lock_timeout_ms} ms" if st.lock_timeout_ms else ""
+            timeout = f", {setting} {st.lock_timeout_ms} ms" if st.lock_timeout_ms else ""
             first = st.sql.splitlines()[0]
             more = " …" if len(first) > 110 or len(st.sql.splitlines()) > 1 else ""
             effect = "; " + ", ".join(effects) if effects else ""

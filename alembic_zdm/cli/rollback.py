@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 
 def add_parser(subparsers: Any) -> None:
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the rollback and say what was undone."""
     from ..phases.commands import rollback
 
-    steps = rollback(make_config(args))
+    steps = rollback(project_config(args))
     if not steps:
         print("Nothing to roll back: no revision is partially applied.")
     for step in steps:

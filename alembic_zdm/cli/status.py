@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 
 def add_parser(subparsers: Any) -> None:
@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the status."""
     from ..phases.report import status
 
-    heads, revisions = status(make_config(args))
+    heads, revisions = status(project_config(args))
     if args.format == "json":
         print(json.dumps({"heads": heads, "revisions": [r.as_dict() for r in revisions]}, indent=2))
         return 0

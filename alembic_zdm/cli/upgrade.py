@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import make_config
+from ._common import project_config
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,5 +28,5 @@ def run(args: argparse.Namespace) -> int:
     """Run the upgrade."""
     from ..phases.commands import upgrade
 
-    upgrade(make_config(args), args.revision, sql=args.sql, tag=args.tag, phase=args.phase)
+    upgrade(project_config(args), args.revision, sql=args.sql, tag=args.tag, phase=args.phase)
     return 0

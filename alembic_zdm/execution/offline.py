@@ -95,8 +95,17 @@ class OfflineWriter:
             self.emit(sql)
 
     def _batch(self, statement: Statement) -> None:
-        """Batch mode recreates the table from its reflected definition: no database, no SQL."""
+        """Batch mode recreates the table from its reflected definition: no database, no SQL.
+
+        ``alembic-zdm plan`` (which lends a catalog) gets a comment describing the
+        rebuild instead, so it can show it; a real ``--sql`` script refuses.
+        """
         assert statement.batch is not None
+        from ..phases.context import offline_catalog
+
+        if offline_catalog() is not None:
+            self.emit(statement.batch.describe())
+            return
         raise UnsupportedDialectError(
             f"{statement.description or 'This change'} recreates table "
             f"{statement.batch.table!r} (SQLite batch mode), which needs the live database to "

@@ -36,6 +36,8 @@ def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> lis
         return []
     from sqlalchemy import inspect
 
+    if ctx.offline and not inspect(ctx.catalog).has_table(table, schema=schema):
+        return []  # planning ahead: an earlier pending phase creates the table
     found = []
     for index in inspect(ctx.catalog).get_indexes(table, schema=schema):
         cols = index.get("column_names") or []

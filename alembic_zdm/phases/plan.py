@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ZdmError
-from ..sql.locks import classify
+from ..sql.locks import LockInfo, classify
+from ..sql.statement import LockLevel
 from .model import Phase
 
 if TYPE_CHECKING:
@@ -24,11 +26,19 @@ if TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext
 
 _MARKER = re.compile(r"^-- alembic-zdm: running (undo )?(expand|migrate|contract) of (\S+)", re.M)
-_TIMEOUT = re.compile(r"^SET\s+(?:LOCAL\s+|SESSION\s+)?lock_timeout\s*(?:=|TO)\s*'?(\d+)", re.I)
+_TIMEOUT = re.compile(
+    r"^(?:SET\s+(?:LOCAL\s+|SESSION\s+)?(lock_timeout|lock_wait_timeout)|PRAGMA\s+(busy_timeout))"
+    r"\s*(?:=|TO)\s*'?(\d+)",
+    re.I,
+)
+"""The lock wait of the statements that follow: PostgreSQL ``lock_timeout`` (ms),
+MySQL ``lock_wait_timeout`` (seconds), SQLite ``busy_timeout`` (ms)."""
 _CANNOT = re.compile(r"^-- alembic-zdm: cannot render: (.*)$", re.M)
 _NOT_NULL_CHECK = re.compile(r"CHECK \(([\w\"`]+) IS NOT NULL\)", re.I)
 _SET_NOT_NULL = re.compile(r"ALTER COLUMN ([\w\"`]+) SET NOT NULL", re.I)
-_SKIP = re.compile(r"^(BEGIN|COMMIT|RESET|SET\s|SAVEPOINT|RELEASE|-- )", re.I)
+_SKIP = re.compile(
+    r"^(BEGIN|COMMIT|RESET|SET\s|SAVEPOINT|RELEASE|-- (?!batch_alter_table|backfill))", re.I
+)
 
 
 @dataclasses.dataclass
@@ -43,6 +53,8 @@ class PlannedStatement:
     kind: str
     lock_timeout_ms: int | None
     estimated_rows: int | None
+    rows_unknown: bool = False
+    """The table exists but the catalog has no estimate (never analysed)."""
 
 
 @dataclasses.dataclass
@@ -64,13 +76,19 @@ class PlanReport:
     connected: bool
     heads: list[str]
     steps: list[PlannedStep]
+    dialect: str = ""
+    """The ``dialect.name`` the SQL was rendered for (its lock terms are used)."""
+    not_connected_because: str | None = None
+    """Why ``env.py`` could not connect (then the plan starts from base)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON/YAML-friendly form."""
         return dataclasses.asdict(self)
 
 
-def _online(config: Config) -> tuple[list[str], set[tuple[str, Phase]], dict[str, int], str]:
+def _online(
+    config: Config,
+) -> tuple[list[str], set[tuple[str, Phase]], dict[str, int | None], str]:
     from ..config import load_settings
     from .report import _with_context
     from .state import DONE, state_store
@@ -79,32 +97,37 @@ def _online(config: Config) -> tuple[list[str], set[tuple[str, Phase]], dict[str
 
     def work(
         ctx: MigrationContext,
-    ) -> tuple[list[str], set[tuple[str, Phase]], dict[str, int], str]:
+    ) -> tuple[list[str], set[tuple[str, Phase]], dict[str, int | None], str]:
         conn: Any = ctx.connection
         rows = state_store(ctx, settings).rows(conn)
         done = {(r.revision, r.phase) for r in rows if r.status == DONE}
         url = conn.engine.url.render_as_string(hide_password=False)
         return list(ctx.get_current_heads()), done, _estimates(conn), url
 
-    result: tuple[list[str], set[tuple[str, Phase]], dict[str, int], str] = _with_context(
+    result: tuple[list[str], set[tuple[str, Phase]], dict[str, int | None], str] = _with_context(
         config, work
     )
     return result
 
 
-def _estimates(conn: Any) -> dict[str, int]:
+def _estimates(conn: Any) -> dict[str, int | None]:
+    """Row estimates per table from the catalog; ``None`` when the catalog does not know.
+
+    PostgreSQL 14+ keeps ``reltuples = -1`` until a table is first vacuumed or
+    analysed: that is "unknown", unless the table has no page at all (then 0).
+    """
     from sqlalchemy import inspect, text
 
     name = conn.dialect.name
     if name == "postgresql":
         rows = conn.execute(
             text(
-                "SELECT c.relname, c.reltuples::bigint FROM pg_class c "
+                "SELECT c.relname, c.reltuples::bigint, pg_relation_size(c.oid) FROM pg_class c "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
             )
         )
-        return {r[0]: max(int(r[1]), 0) for r in rows}
+        return {r[0]: int(r[1]) if r[1] >= 0 else (0 if not r[2] else None) for r in rows}
     if name in ("mysql", "mariadb"):
         rows = conn.execute(
             text(
@@ -146,6 +169,10 @@ def _render(
     buffer = io.StringIO()
     saved = config.output_buffer
     config.output_buffer = buffer
+    # env.py runs a second time here: its INFO header ("Context impl …") was shown once.
+    # logging.disable survives the fileConfig() that env.py calls; warnings still show.
+    quiet = logging.root.manager.disable
+    logging.disable(max(quiet, logging.INFO))
     try:
         with EnvironmentContext(
             config, script, fn=fn, as_sql=True, starting_rev=start, destination_rev=target
@@ -153,6 +180,7 @@ def _render(
             script.run_env()
     finally:
         config.output_buffer = saved
+        logging.disable(quiet)
     return buffer.getvalue(), (dialect[0] if dialect else "")
 
 
@@ -190,7 +218,14 @@ def _split(sql: str, dialect: str) -> list[str]:
     return [p.strip() for p in re.split(r";\s*\n", sql) if p.strip()]
 
 
-def _steps(output: str, dialect: str, estimates: dict[str, int]) -> list[PlannedStep]:
+def _backfill_info(sql: str) -> LockInfo:
+    """A backfill described by ``plan`` (no offline script on this database)."""
+    table = sql[len("-- backfill(") :].split(")", 1)[0]
+    return LockInfo(LockLevel.ROW_EXCLUSIVE, table, False, True, "backfill",
+                    "row locks, one batch at a time")  # fmt: skip
+
+
+def _steps(output: str, dialect: str, estimates: dict[str, int | None]) -> list[PlannedStep]:
     steps: list[PlannedStep] = []
     matches = list(_MARKER.finditer(output))
     for i, match in enumerate(matches):
@@ -210,13 +245,14 @@ def _steps(output: str, dialect: str, estimates: dict[str, int]) -> list[Planned
                 continue
             found = _TIMEOUT.match(sql)
             if found:
-                timeout = int(found.group(1))
+                seconds = (found.group(1) or "").lower() == "lock_wait_timeout"
+                timeout = int(found.group(3)) * (1000 if seconds else 1)
                 continue
             if _SKIP.match(sql) or "alembic_version" in sql or "alembic_zdm_state" in sql:
                 if sql.upper().startswith(("COMMIT", "RESET")):
                     timeout = None
                 continue
-            info = classify(sql, dialect)
+            info = _backfill_info(sql) if sql.startswith("-- backfill(") else classify(sql, dialect)
             for column in _NOT_NULL_CHECK.findall(sql):
                 checked.add((info.table, column.strip('"`')))
             scans = info.scans
@@ -227,29 +263,46 @@ def _steps(output: str, dialect: str, estimates: dict[str, int]) -> list[Planned
             step.statements.append(
                 PlannedStatement(
                     sql=sql,
-                    lock=info.lock.value,
+                    lock=info.shown,
                     table=info.table,
                     rewrites=info.rewrites,
                     scans=scans,
                     kind=info.kind,
                     lock_timeout_ms=timeout if info.lock.value != "none" else None,
                     estimated_rows=estimates.get(bare) if bare else None,
+                    rows_unknown=bool(bare) and bare in estimates and estimates[bare] is None,
                 )
             )
         steps.append(step)
     return steps
 
 
-def _lint(config: Config, revisions: set[str]) -> dict[str, list[str]]:
-    """Lint findings per revision id (empty when the linter is not installed)."""
+def _lint(config: Config, revisions: set[str], dialect: str) -> dict[str, list[str]]:
+    """Lint findings per revision id (empty when the linter is not installed).
+
+    The project's lint settings apply, with the database planned for as the target:
+    a MariaDB plan gets no PostgreSQL advice.
+    """
     from pathlib import Path
 
     from alembic.script import ScriptDirectory
 
     try:
         from ..lint import api
+        from ..lint import settings as lint_settings
+        from ..lint.registry import all_rules
+        from ..lint.target import Target
     except ImportError:
         return {}
+    from ..config import project_dir
+
+    chosen, _ = lint_settings.load(project_dir(config), all_rules())
+    if (
+        dialect
+        and chosen.target.dialect != dialect
+        and dialect in ("postgresql", "mysql", "mariadb", "sqlite")
+    ):
+        chosen = dataclasses.replace(chosen, target=Target.parse(dialect))
     script = ScriptDirectory.from_config(config)
     found: dict[str, list[str]] = {}
     for rev in revisions:
@@ -257,20 +310,23 @@ def _lint(config: Config, revisions: set[str]) -> dict[str, list[str]]:
         if revision is None or not revision.path:
             continue
         path = Path(revision.path)
-        findings = api.lint_source(path.read_text(), str(path))
+        findings = api.lint_source(path.read_text(), str(path), chosen)
         found[rev] = [f"{f.rule} line {f.line}: {f.message}" for f in findings]
     return found
 
 
 def plan(config: Config, target: str = "heads", max_phase: Phase | None = None) -> PlanReport:
     """Build the plan of every pending phase up to *target* (and *max_phase*)."""
+    reason = ""
     try:
         heads, done, estimates, url = _online(config)
         connected = True
     except ZdmError:
         raise
-    except Exception:  # no database: plan from base, offline only
+    except Exception as exc:  # no database: plan from base, offline only
         heads, done, estimates, url, connected = [], set(), {}, "", False
+        orig = getattr(exc, "orig", None) or exc
+        reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     if len(heads) > 1:
         raise ZdmError(
             f"The database has several heads ({', '.join(heads)}); plan one branch at a time."
@@ -278,7 +334,7 @@ def plan(config: Config, target: str = "heads", max_phase: Phase | None = None) 
     start = heads[0] if heads else None
     output, dialect = _render_with_catalog(config, url, start, target, max_phase, done)
     steps = _steps(output, dialect, estimates)
-    findings = _lint(config, {s.revision for s in steps})
+    findings = _lint(config, {s.revision for s in steps}, dialect)
     for step in steps:  # each revision's findings once, on its first step
         step.lint = findings.pop(step.revision, [])
-    return PlanReport(connected, heads, steps)
+    return PlanReport(connected, heads, steps, dialect, None if connected else reason)

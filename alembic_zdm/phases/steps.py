@@ -301,5 +301,9 @@ def _session_guard(ctx: MigrationContext, support: Any, settings: ZdmSettings) -
 
 
 def _one_line(exc: BaseException) -> str:
+    from sqlalchemy.exc import NoSuchTableError
+
+    if isinstance(exc, NoSuchTableError):  # its text is the bare table name
+        return f"table {str(exc)!r} does not exist; check the table name in the migration"
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

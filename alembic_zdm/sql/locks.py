@@ -2,8 +2,11 @@
 
 Used by ``alembic-zdm plan`` on the rendered SQL of each phase, so built-in Alembic
 ops and raw ``op.execute`` SQL are described like alembic-zdm's own statements.
-PostgreSQL statements are parsed with pglast (PostgreSQL's own parser); other
-databases get a keyword reading that only tells DDL from DML.
+PostgreSQL statements are parsed with pglast (PostgreSQL's own parser) and keep
+PostgreSQL's lock names; MySQL/MariaDB and SQLite are read by
+:mod:`~alembic_zdm.sql.locks_mysql` and :mod:`~alembic_zdm.sql.locks_sqlite` and
+described in their own terms (:attr:`LockInfo.term`); other databases get a
+keyword reading that only tells DDL from DML.
 """
 
 from __future__ import annotations
@@ -26,13 +29,34 @@ class LockInfo:
     rewrites: bool = False
     scans: bool = False
     kind: str = ""
+    term: str = ""
+    """The lock in the database's own words (MySQL: algorithm, lock, metadata lock;
+    SQLite: database write lock); empty where the PostgreSQL level name is the term."""
+
+    @property
+    def shown(self) -> str:
+        """What ``plan`` prints as the lock."""
+        return self.term or self.lock.value
+
+
+def _classify_mysql(sql: str) -> LockInfo:
+    from .locks_mysql import classify_mysql
+
+    return classify_mysql(sql)
+
+
+def _classify_sqlite(sql: str) -> LockInfo:
+    from .locks_sqlite import classify_sqlite
+
+    return classify_sqlite(sql)
 
 
 def classify(sql: str, dialect: str) -> LockInfo:
     """Classify one statement of *dialect* (``postgresql``, ``mysql``, ``sqlite`` …)."""
-    if dialect == "postgresql":
+    reader = _READERS.get(dialect)
+    if reader is not None:
         try:
-            return _classify_pg(sql)
+            return reader(sql)
         except Exception:
             pass
     return _classify_keywords(sql)
@@ -160,3 +184,12 @@ def _classify_keywords(sql: str) -> LockInfo:
             match = _TABLE.search(sql)
             return LockInfo(level, match.group(1) if match else None, kind=kind)
     return LockInfo(L.NONE, None, kind="other")
+
+
+_READERS = {
+    "postgresql": _classify_pg,
+    "mysql": _classify_mysql,
+    "mariadb": _classify_mysql,
+    "sqlite": _classify_sqlite,
+}
+"""``dialect.name`` -> the reader of its statements."""

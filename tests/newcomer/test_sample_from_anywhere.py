@@ -22,9 +22,7 @@ SAMPLE = ROOT / "sample_project"
 def _run(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("ALEMBIC_CONFIG", "PYTHONPATH")}
     env["DATABASE_URL"] = url
-    return subprocess.run(
-        list(args), cwd=cwd, capture_output=True, text=True, env=env, timeout=240
-    )
+    return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, env=env, timeout=240)
 
 
 def _phases_done(url: str) -> set[tuple[str, str]]:
@@ -51,7 +49,9 @@ def test_sample_project_from_its_own_folder_and_from_the_root(pg_url: str) -> No
     outside = _run(ROOT, pg_url, alembic, "-c", "sample_project/alembic.ini", "upgrade", "head")
     assert outside.returncode == 0, outside.stderr
     assert ("0004", "contract") in _phases_done(pg_url)
-    current = _run(SAMPLE.parent.parent, pg_url, alembic, "-c", str(SAMPLE / "alembic.ini"), "current")
+    current = _run(
+        SAMPLE.parent.parent, pg_url, alembic, "-c", str(SAMPLE / "alembic.ini"), "current"
+    )
     assert current.returncode == 0, current.stderr
     assert "0007 (head)" in current.stdout
 
