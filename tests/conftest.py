@@ -67,9 +67,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say which databases the run exercised, and which it could not reach."""
-    if not _uses:
-        return
-    terminalreporter.section("databases")
+    lines = []
     for db in _DATABASES.values():
         needed = sum(db in dbs for dbs in _uses.values())
         if not needed:
@@ -78,7 +76,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         line = f"{db}{where}: {_passed[db]} of {needed} tests needing it passed"
         if db in _missing:
             line += f"; NOT EXERCISED: {_missing[db]}"
-        terminalreporter.write_line(line)
+        lines.append(line)
+    if lines:
+        terminalreporter.section("databases")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def _unavailable(reason: str, database: str) -> None:

@@ -218,11 +218,12 @@ def _split(sql: str, dialect: str) -> list[str]:
     return [p.strip() for p in re.split(r";\s*\n", sql) if p.strip()]
 
 
-def _backfill_info(sql: str) -> LockInfo:
+def _backfill_info(sql: str, dialect: str) -> LockInfo:
     """A backfill described by ``plan`` (no offline script on this database)."""
     table = sql[len("-- backfill(") :].split(")", 1)[0]
+    held = "database write lock" if dialect == "sqlite" else "row locks"
     return LockInfo(LockLevel.ROW_EXCLUSIVE, table, False, True, "backfill",
-                    "row locks, one batch at a time")  # fmt: skip
+                    f"{held}, one batch at a time")  # fmt: skip
 
 
 def _steps(output: str, dialect: str, estimates: dict[str, int | None]) -> list[PlannedStep]:
@@ -252,7 +253,11 @@ def _steps(output: str, dialect: str, estimates: dict[str, int | None]) -> list[
                 if sql.upper().startswith(("COMMIT", "RESET")):
                     timeout = None
                 continue
-            info = _backfill_info(sql) if sql.startswith("-- backfill(") else classify(sql, dialect)
+            info = (
+                _backfill_info(sql, dialect)
+                if sql.startswith("-- backfill(")
+                else classify(sql, dialect)
+            )
             for column in _NOT_NULL_CHECK.findall(sql):
                 checked.add((info.table, column.strip('"`')))
             scans = info.scans
