@@ -59,6 +59,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         _uses[item.nodeid] = [db for fixture, db in _DATABASES.items() if fixture in names]
 
 
+def _used(request: pytest.FixtureRequest, database: str) -> None:
+    """Count a test that reached *database* through ``getfixturevalue`` too."""
+    dbs = _uses.setdefault(request.node.nodeid, [])
+    if database not in dbs:
+        dbs.append(database)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Count the passed tests of each database."""
     if report.when == "call" and report.passed:
@@ -121,8 +128,9 @@ def mysql_server_url() -> str:
 
 
 @pytest.fixture
-def pg_url(pg_server_url: str) -> Iterator[str]:
+def pg_url(pg_server_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test."""
+    _used(request, "PostgreSQL")
     url = create_database(pg_server_url)
     try:
         yield url
@@ -131,8 +139,9 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def mysql_url(mysql_server_url: str) -> Iterator[str]:
+def mysql_url(mysql_server_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty MySQL/MariaDB database for one test."""
+    _used(request, "MySQL/MariaDB")
     url = create_database(mysql_server_url)
     try:
         yield url
@@ -141,10 +150,11 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: os.PathLike[str]) -> str:
+def sqlite_url(tmp_path: os.PathLike[str], request: pytest.FixtureRequest) -> str:
     """A fresh SQLite database file for one test."""
     import sqlite3
 
+    _used(request, "SQLite")
     _servers["SQLite"] = f"{sqlite3.sqlite_version} via pysqlite"
     return f"sqlite:///{os.path.join(tmp_path, 'test.db')}"
 

@@ -116,7 +116,7 @@ class _Run:
         check_columns(connection, spec.table, spec.schema, (*self.key, *spec.columns))
         self.stmts = _Statements(spec, self.key)
         self.ck_key = naming.checkpoint_key(spec.table, spec.columns)
-        self.reporter = Reporter(spec.qualified, on_progress)
+        self.reporter = Reporter(spec.qualified, on_progress, spec.columns)
         self.size = options.batch_size
         self.rows = 0
         self.batches = 0

@@ -72,8 +72,12 @@ def _is_tty() -> bool:
 class Reporter:
     """Fans events out to listeners and, on a TTY, to a rich progress bar."""
 
-    def __init__(self, table: str, on_progress: Listener | None = None) -> None:
+    def __init__(
+        self, table: str, on_progress: Listener | None = None, columns: tuple[str, ...] = ()
+    ) -> None:
         self.table = table
+        self.label = _label(table, columns)
+        """What the bar and the summary line name: ``users.email`` or ``users (a, b)``."""
         self._callbacks = [*_listeners, *([on_progress] if on_progress else [])]
         self._bar: Any = None
         self._task: Any = None
@@ -97,7 +101,7 @@ class Reporter:
             TimeRemainingColumn(),
             transient=True,
         )
-        self._task = self._bar.add_task(self.table, total=None, rate=0.0)
+        self._task = self._bar.add_task(self.label, total=None, rate=0.0)
         self._bar.start()
 
     def emit(self, event: BackfillProgress) -> None:
@@ -114,7 +118,7 @@ class Reporter:
         self.emit(event)
         if self._bar is not None:
             self._bar.stop()
-        log.info(summary_line(event))
+        log.info(summary_line(event, self.label))
 
     def abort(self) -> None:
         """Stop the bar after an error."""
@@ -122,9 +126,19 @@ class Reporter:
             self._bar.stop()
 
 
-def summary_line(event: BackfillProgress) -> str:
-    """``backfill users: 120,000 rows in 24 batches, 3.1 s (38,710 rows/s)``."""
+def _label(table: str, columns: tuple[str, ...]) -> str:
+    if len(columns) == 1:
+        return f"{table}.{columns[0]}"
+    return f"{table} ({', '.join(columns)})" if columns else table
+
+
+def summary_line(event: BackfillProgress, label: str | None = None) -> str:
+    """``backfill users.email: 120,000 rows in 24 batches, 3.1 s (38,710 rows/s)``.
+
+    :param label: what to call the backfill (default: the table), so that two
+        backfills of one table in one revision can be told apart.
+    """
     return (
-        f"backfill {event.table}: {event.rows:,} rows in {event.batches} batches, "
+        f"backfill {label or event.table}: {event.rows:,} rows in {event.batches} batches, "
         f"{event.elapsed_s:.1f} s ({event.rows_per_s:,.0f} rows/s)"
     )

@@ -14,8 +14,20 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "doctor",
         help="find INVALID indexes, unvalidated constraints, orphan triggers, stuck phases",
+        description=(
+            "Look for what failed or half-done migrations leave behind: INVALID indexes, "
+            "NOT VALID constraints never validated, dual-write triggers and functions and "
+            "zdm_ columns no in-flight revision owns, phases stuck in running or failed. "
+            "Each finding comes with the SQL or command that fixes it; exit 1 when "
+            "something is found."
+        ),
     )
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default), json for scripts",
+    )
     p.set_defaults(func=run)
 
 

@@ -7,19 +7,22 @@ from typing import Any
 
 from ._common import project_config
 
-PATTERN_NAMES = (
-    "add-check-constraint",
-    "add-foreign-key",
-    "add-index",
-    "add-required-column",
-    "add-unique-constraint",
-    "change-column-type",
-    "drop-column",
-    "drop-table",
-    "rename-column",
-    "set-not-null",
-)
-"""The patterns of :mod:`alembic_zdm.phases.generate` (kept here so parsing stays cheap)."""
+PATTERN_FLAGS = {
+    "add-check-constraint": "--name NAME --condition SQL",
+    "add-foreign-key": "--column C --references TABLE.COLUMN [--name NAME]",
+    "add-index": "--column C [--column C2 …] [--unique] [--name NAME]",
+    "add-required-column": "--column C --type TYPE --default SQL",
+    "add-unique-constraint": "--column C [--column C2 …] [--name NAME]",
+    "change-column-type": "--column C --type TYPE [--using SQL]",
+    "drop-column": "--column C",
+    "drop-table": "(--table only)",
+    "rename-column": "--column C --to NEW_NAME",
+    "set-not-null": "--column C",
+}
+"""Each pattern of :mod:`alembic_zdm.phases.generate` and the flags it needs (kept here
+so parsing stays cheap; a test checks both lists agree)."""
+
+PATTERN_NAMES = tuple(PATTERN_FLAGS)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -27,10 +30,22 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "generate",
         help="write a phased revision for a common change (rename, type change, index …)",
-        description="Patterns: " + ", ".join(PATTERN_NAMES),
+        description=(
+            "Write a new phased revision (expand / migrate / contract) for a common change, "
+            "through Alembic's revision machinery; the project's script.py.mako must be "
+            "phase-aware (alembic-zdm init --existing)."
+        ),
+        epilog="patterns and the flags each needs (all need --table):\n"
+        + "\n".join(f"  {name:<23} {flags}" for name, flags in PATTERN_FLAGS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("pattern", choices=PATTERN_NAMES)
-    p.add_argument("--table", required=True)
+    p.add_argument(
+        "pattern",
+        choices=PATTERN_NAMES,
+        metavar="PATTERN",
+        help="the change to write: " + ", ".join(PATTERN_NAMES),
+    )
+    p.add_argument("--table", required=True, help="the table the change is about")
     p.add_argument("--column", action="append", default=[], help="column (repeat for several)")
     p.add_argument("--to", help="new name (rename-column)")
     p.add_argument("--type", help="SQLAlchemy type expression, e.g. 'sa.BigInteger()'")

@@ -11,8 +11,21 @@ from ._common import project_config
 
 def add_parser(subparsers: Any) -> None:
     """Register the subcommand."""
-    p = subparsers.add_parser("history", help="past phase runs with durations and outcomes")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = subparsers.add_parser(
+        "history",
+        help="past phase runs with durations and outcomes",
+        description=(
+            "List every recorded phase run in the order it ran: revision, phase, status, "
+            "start time (UTC), duration, attempts (runs of the phase in its current "
+            "direction: an undo starts counting again) and the error of a failed run."
+        ),
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default), json for scripts",
+    )
     p.set_defaults(func=run)
 
 

@@ -13,6 +13,12 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "init",
         help="new Alembic environment with the phase-aware template, or add it to an existing one",
+        description=(
+            "'init DIR' runs alembic init with the phase-aware revision template; "
+            "'init --existing' installs that template (script.py.mako) in the project's "
+            "environment, keeps the old one as script.py.mako.bak, and prints what is left "
+            "to do by hand."
+        ),
     )
     p.add_argument("directory", nargs="?", help="folder of the new environment (e.g. migrations)")
     p.add_argument(

@@ -14,12 +14,23 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "plan",
         help="what each pending phase would run: SQL, lock level, rewrite/scan, row estimates",
+        description=(
+            "For each pending revision and phase: every statement with its lock in the "
+            "database's own terms, the table, whether it rewrites or fully scans the table, "
+            "the lock wait limit in effect, row estimates from the catalog (when env.py can "
+            "connect) and the revision's lint findings. Nothing is run."
+        ),
     )
     p.add_argument(
         "target", nargs="?", default="heads", help="revision or zdm-phase:N (default: heads)"
     )
     p.add_argument("--phase", default=None, help="highest phase to plan (1/2/3 or a name)")
-    p.add_argument("--format", choices=("text", "json", "yaml"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "yaml"),
+        default="text",
+        help="text for people (default), json or yaml for scripts",
+    )
     p.set_defaults(func=run)
 
 

@@ -11,8 +11,22 @@ from ._common import project_config
 
 def add_parser(subparsers: Any) -> None:
     """Register the subcommand."""
-    p = subparsers.add_parser("status", help="phases done and next, per pending revision")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = subparsers.add_parser(
+        "status",
+        help="phases done and next, per pending revision",
+        description=(
+            "Show the database's current heads and, for each pending or partially applied "
+            "revision, the state of each phase (done, failed, running, rolled_back), the "
+            "phase that runs next, backfill checkpoints, and whether the revision file "
+            "changed after a phase ran."
+        ),
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default), json for scripts",
+    )
     p.set_defaults(func=run)
 
 

@@ -1,9 +1,12 @@
 """The state table: the only module that writes it (STYLE habit 5).
 
 One row per (revision, phase): status (running / done / failed / rolled_back),
-timestamps, duration, error text, backfill checkpoints, host and user, the
-checksum of the revision file and how many attempts were made. It lives in the
-same schema as Alembic's version table and is created on first use.
+timestamps (microseconds on every database), duration, error text, backfill
+checkpoints, host and user, the checksum of the revision file, how many attempts
+of the current direction were made, and ``seq``: the position of the latest run in
+a counter that only grows (history is sorted by it, so runs within one second keep
+their order). It lives in the same schema as Alembic's version table, is created
+on first use, and a table made by an older version is brought up to date in place.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 
 from .model import Phase
@@ -55,6 +59,9 @@ class StateRow:
     db_user: str | None
     checksum: str | None
     attempts: int
+    """Runs of this phase in its current direction (an undo starts counting again)."""
+    seq: int | None = None
+    """Order of the latest run among all runs (``None`` for rows older than the column)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (for ``status``/``history --format json``)."""
@@ -64,6 +71,10 @@ class StateRow:
             value = data[key]
             data[key] = value.isoformat() if value else None
         return data
+
+
+_TIMESTAMP = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+"""Timestamps with microseconds: MySQL's plain DATETIME would drop them."""
 
 
 def _now() -> dt.datetime:
@@ -97,8 +108,8 @@ class StateStore:
             Column("phase", Integer, primary_key=True, autoincrement=False),
             Column("phase_name", String(16), nullable=False),
             Column("status", String(16), nullable=False),
-            Column("started_at", DateTime(timezone=True)),
-            Column("finished_at", DateTime(timezone=True)),
+            Column("started_at", _TIMESTAMP),
+            Column("finished_at", _TIMESTAMP),
             Column("duration_ms", Integer),
             Column("error", Text),
             Column("checkpoint", Text),
@@ -106,8 +117,10 @@ class StateStore:
             Column("db_user", String(128)),
             Column("checksum", String(64)),
             Column("attempts", Integer, nullable=False, default=0),
+            Column("seq", Integer),
             schema=schema,
         )
+        self._present: set[str] | None = None
 
     # -- reading ---------------------------------------------------------------
 
@@ -116,20 +129,56 @@ class StateStore:
         return inspect(conn).has_table(self.table.name, schema=self.table.schema)
 
     def ensure(self, conn: Connection) -> None:
-        """Create the table if it does not exist yet."""
+        """Create the table if it does not exist yet; bring an older one up to date."""
         self.table.create(conn, checkfirst=True)
+        self._upgrade(conn)
+
+    def _columns(self, conn: Connection) -> set[str]:
+        """The columns the table has in the database (cached)."""
+        if self._present is None:
+            found = inspect(conn).get_columns(self.table.name, schema=self.table.schema)
+            self._present = {c["name"] for c in found}
+        return self._present
+
+    def _upgrade(self, conn: Connection) -> None:
+        """Add ``seq`` and give MySQL's timestamps their microseconds (tables of 0.1.0)."""
+        from alembic.operations import Operations
+        from alembic.runtime.migration import MigrationContext
+
+        self._present = None
+        found = {
+            c["name"]: c
+            for c in inspect(conn).get_columns(self.table.name, schema=self.table.schema)
+        }
+        ops = Operations(MigrationContext.configure(conn))
+        name, schema = self.table.name, self.table.schema
+        if "seq" not in found:
+            ops.add_column(name, Column("seq", Integer), schema=schema)
+        if conn.dialect.name in ("mysql", "mariadb"):
+            for column in ("started_at", "finished_at"):
+                if not getattr(found[column]["type"], "fsp", None):
+                    ops.alter_column(
+                        name, column, type_=mysql.DATETIME(fsp=6), existing_nullable=True,
+                        schema=schema,
+                    )  # fmt: skip
+        self._present = None
 
     def rows(self, conn: Connection, revisions: Iterable[str] | None = None) -> list[StateRow]:
         """All rows (or those of *revisions*), ordered by start time."""
         if not self.exists(conn):
             return []
-        query = select(self.table)
+        present = self._columns(conn)
+        query = select(*[c for c in self.table.c if c.name in present])
         if revisions is not None:
             wanted = list(revisions)
             if not wanted:
                 return []
             query = query.where(self.table.c.revision.in_(wanted))
-        query = query.order_by(self.table.c.started_at, self.table.c.revision, self.table.c.phase)
+        c = self.table.c
+        order: list[Any] = [c.started_at, c.revision, c.phase]
+        if "seq" in present:  # rows older than the column first, then in run order
+            order = [c.seq.is_(None).desc(), c.seq, *order]
+        query = query.order_by(*order)
         return [self._row(r._mapping) for r in conn.execute(query)]
 
     def by_key(self, conn: Connection) -> dict[tuple[str, Phase], StateRow]:
@@ -155,6 +204,7 @@ class StateStore:
             db_user=m["db_user"],
             checksum=m["checksum"],
             attempts=m["attempts"] or 0,
+            seq=m.get("seq"),
         )
 
     # -- writing ---------------------------------------------------------------
@@ -162,8 +212,23 @@ class StateStore:
     def _key(self, revision: str, phase: Phase) -> Any:
         return and_(self.table.c.revision == revision, self.table.c.phase == int(phase))
 
-    def mark_running(self, conn: Connection, revision: str, phase: Phase, checksum: str) -> None:
-        """Record that *phase* of *revision* starts now (keeps an earlier checkpoint)."""
+    def _next_seq(self, conn: Connection) -> dict[str, Any]:
+        """``{"seq": n}`` with the next value of the run counter (``{}`` on an old table)."""
+        if "seq" not in self._columns(conn):
+            return {}
+        from sqlalchemy import func
+
+        top = conn.execute(select(func.max(self.table.c.seq))).scalar()
+        return {"seq": int(top or 0) + 1}
+
+    def mark_running(
+        self, conn: Connection, revision: str, phase: Phase, checksum: str, undo: bool = False
+    ) -> None:
+        """Record that *phase* of *revision* starts now (keeps an earlier checkpoint).
+
+        ``attempts`` counts the runs of the current direction: it starts again at 1
+        when an undo follows a completed phase, or a run follows its undo.
+        """
         host, user = _who()
         values = {
             "status": RUNNING,
@@ -174,9 +239,10 @@ class StateStore:
             "host": host,
             "db_user": user,
             "checksum": checksum,
+            **self._next_seq(conn),
         }
         existing = conn.execute(
-            select(self.table.c.attempts).where(self._key(revision, phase))
+            select(self.table.c.attempts, self.table.c.status).where(self._key(revision, phase))
         ).first()
         if existing is None:
             conn.execute(
@@ -189,10 +255,12 @@ class StateStore:
                 )
             )
         else:
+            turned = existing[1] == (DONE if undo else ROLLED_BACK)
+            attempts = 1 if turned else (existing[0] or 0) + 1
             conn.execute(
                 self.table.update()
                 .where(self._key(revision, phase))
-                .values(attempts=(existing[0] or 0) + 1, **values)
+                .values(attempts=attempts, **values)
             )
 
     def finish(
@@ -234,6 +302,7 @@ class StateStore:
                     db_user=user,
                     attempts=1,
                     **values,
+                    **self._next_seq(conn),
                 )
             )
         else:

@@ -96,7 +96,9 @@ class Executor:
         conn: Any = ctx.connection
         if self.online:
             with own_transaction(ctx):
-                self.store.mark_running(conn, rev.revision, step.phase, rev.checksum)
+                self.store.mark_running(
+                    conn, rev.revision, step.phase, rev.checksum, undo=step.undo
+                )
         checkpoints = (
             StateCheckpoints(self.store, rev.revision, step.phase) if self.online else None
         )
