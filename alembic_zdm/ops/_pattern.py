@@ -136,7 +136,7 @@ class Ctx:
         info = self.column(table, column, schema)
         if info is not None:
             return info["type"]
-        from .metadata_types import model_type
+        from ._model_types import model_type
 
         found = model_type(self.mc, self.settings, table, (column, *also), schema)
         if found is None:

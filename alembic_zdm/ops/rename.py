@@ -52,7 +52,8 @@ class SafeRenameColumnOp(PatternSteps):
           *old* (with its indexes) are dropped, the index copies take the old names.
 
         Primary-key columns, and columns with expression or partial indexes, are
-        refused. *existing_type* is only needed for offline (``--sql``) output.
+        refused. *existing_type* is needed only offline (``--sql``), and only when
+        neither env.py's ``target_metadata`` nor the ``models`` setting defines the column.
 
         Example::
 
