@@ -153,7 +153,7 @@ def lint(options: LintOptions, settings: LintSettings | None = None) -> LintResu
     return LintResult(findings, len(files) + len(options.sql_files), settings.fail_level)
 
 
-PARALLEL_MIN_FILES = 150
+PARALLEL_MIN_FILES = 48
 """Below this many files to lint, starting worker processes costs more than it saves."""
 
 _WORKER_LINTERS: list[Linter] = []

@@ -290,3 +290,42 @@ def test_sql_paths_are_linted_as_sql(project: Path, capsys: pytest.CaptureFixtur
         ["a.sql:1:1:", "ZDM113"],
         ["a.sql:1:1:", "ZDM123"],
     ]
+
+
+def test_statistics_counts_findings_per_rule(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    versions = project / "versions"
+    write(
+        versions,
+        "c1_unsafe.py",
+        UNSAFE.replace("  # zdm: ignore[ZDM123] env.py sets lock_timeout", ""),
+        "c1",
+        None,
+    )
+    write(versions, "c2_unsafe.py", UNSAFE, "c2", "c1")
+    assert main(["lint", "versions", "--no-cache", "--statistics"]) == 1
+    assert capsys.readouterr().out == (
+        "2\tZDM101\tcreate-index-blocking (error)\n"
+        "1\tZDM123\tmissing-lock-timeout (warning)\n"
+        "Found 3 findings in 2 files.\n"
+    )
+    assert main(["lint", "versions", "--no-cache", "--statistics", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out) == [
+        {"code": "ZDM101", "name": "create-index-blocking", "count": 2, "severity": "error"},
+        {"code": "ZDM123", "name": "missing-lock-timeout", "count": 1, "severity": "warning"},
+    ]
+
+
+def test_worker_processes_find_what_one_process_finds(tmp_path: Path) -> None:
+    from alembic_zdm.lint import api
+
+    versions = tmp_path / "versions"
+    down = None
+    for i in range(60):
+        template = UNSAFE if i % 3 else SAFE
+        write(versions, f"r{i:02d}.py", template, f"r{i:02d}", down)
+        down = f"r{i:02d}"
+    serial = api.lint(api.LintOptions(paths=[versions], root=tmp_path, jobs=1))
+    parallel = api.lint(api.LintOptions(paths=[versions], root=tmp_path, jobs=2))
+    assert serial.findings and parallel.findings == serial.findings

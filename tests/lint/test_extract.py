@@ -143,3 +143,71 @@ def test_long_identifiers_and_generated_columns() -> None:
     assert identity.coldef is not None and identity.coldef.generated_kind == "identity"
     assert computed.coldef is not None and computed.coldef.generated_kind == "virtual"
     assert [c.name for c in table.coldefs] == ["id", "at"]
+
+
+BRANCHES = """
+from alembic import context, op
+import sqlalchemy as sa
+
+revision = "c3"
+down_revision = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    is_mysql = bind.dialect.name in ("mysql", "mariadb")
+    if context.get_context().dialect.name == "postgresql":
+        op.execute("CREATE INDEX ix_pg ON pg_only (a)")
+    if not is_mysql:
+        op.execute("CREATE INDEX ix_not_mysql ON not_mysql (a)")
+    else:
+        op.execute("ALTER TABLE `my_only` ADD INDEX ix_my (a)")
+    op.execute("UPDATE sqlite_only SET a = 1" if bind.engine.name == "sqlite" else "UPDATE other SET a = 1")
+    if "psycopg2" in str(bind.engine.url):
+        op.execute("CREATE INDEX ix_driver ON driver_known (a)")
+    if bind.engine.name != "sqlite":
+        return
+    op.execute("PRAGMA foreign_keys=OFF")
+    op.execute("UPDATE after_return SET a = 1")
+"""
+
+
+def _tables(target: str) -> list[str | None]:
+    rev = extract("r.py", BRANCHES, Target.parse(target))
+    assert not rev.unreadable and not rev.problems
+    return [a.table for a in rev.actions]
+
+
+def test_dialect_branches_follow_the_target() -> None:
+    assert _tables("postgresql>=12") == ["pg_only", "not_mysql", "other", "driver_known"]
+    assert _tables("mariadb>=10.6") == ["my_only", "other", "driver_known"]
+    assert _tables("sqlite") == ["not_mysql", "sqlite_only", "driver_known", "after_return"]
+
+
+def test_sql_built_from_known_parts() -> None:
+    source = """
+from alembic import op
+
+revision = "c4"
+down_revision = None
+SCHEMA = "events"
+
+
+def upgrade() -> None:
+    table = "registrations"
+    op.execute("CREATE INDEX ix_a ON " + SCHEMA + "." + table + " (a)")
+    op.execute("CREATE INDEX ix_b ON %s.%s (b)" % (SCHEMA, table))
+    op.execute("CREATE INDEX ix_c ON {}.{t} (c)".format(SCHEMA, t=table))
+    op.execute(f"CREATE INDEX ix_d ON {SCHEMA}.{table} (d)")
+    op.execute("CREATE INDEX ix_e ON " + unknown() + " (e)")
+    op.execute("SELECT 1 " + " + ".join(["x"]) + " this is not sql")
+"""
+    rev = extract("r.py", source, DEFAULT_TARGET)
+    assert [(a.name, a.table) for a in rev.actions] == [
+        ("ix_a", "registrations"),
+        ("ix_b", "registrations"),
+        ("ix_c", "registrations"),
+        ("ix_d", "registrations"),
+        ("ix_e", "zdm_param"),
+    ]
+    assert rev.unreadable == [], "SQL with an unknown part is never reported unreadable"
