@@ -93,7 +93,9 @@ def resolve(node: ast.expr | None, env: Mapping[str, Value]) -> Value:
         return None
     if isinstance(node, ast.Constant):
         value = node.value
-        return value if isinstance(value, (str, int, float, bool)) or value is None else UNKNOWN
+        if isinstance(value, str):
+            return strings.clean(value)
+        return value if isinstance(value, (int, float, bool)) or value is None else UNKNOWN
     if isinstance(node, ast.Name):
         if node.id in env:
             return env[node.id]
@@ -180,7 +182,7 @@ def _fstring(node: ast.JoinedStr, env: Mapping[str, Value]) -> Value:
     partial = False
     for value in node.values:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            parts.append(value.value)
+            parts.append(strings.clean(value.value))
             continue
         known = None
         if isinstance(value, ast.FormattedValue) and value.format_spec is None:
