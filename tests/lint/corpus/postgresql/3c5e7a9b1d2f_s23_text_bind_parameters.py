@@ -20,9 +20,10 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     conn = op.get_bind()
-    rows = conn.execute(
-        sa.text("SELECT id, settings FROM accounts.plans WHERE name = :name"), {"name": "legacy"}
-    ).fetchall()
+    query = sa.text("SELECT id, settings FROM accounts.plans WHERE name = :name").columns(
+        sa.column("id", sa.Integer), sa.column("settings", sa.JSON)
+    )
+    rows = conn.execute(query, {"name": "legacy"}).fetchall()
     for plan_id, settings in rows:
         conn.execute(
             sa.text("UPDATE accounts.subscriptions SET tier = :tier WHERE plan_id = :plan_id"),
