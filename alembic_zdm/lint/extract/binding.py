@@ -26,6 +26,8 @@ class Bound:
     nodes: dict[str, ast.expr]
     extra: list[ast.expr]
     env: Mapping[str, Value]
+    resolved: dict[str, Value] = dataclasses.field(default_factory=dict)
+    """Values already resolved (builders ask for the same argument several times)."""
 
     def node(self, name: str) -> ast.expr | None:
         """The argument node for *name* (accepting the usual aliases)."""
@@ -36,8 +38,12 @@ class Bound:
 
     def value(self, name: str) -> Value:
         """The resolved argument (``None`` when absent)."""
+        if name in self.resolved:
+            return self.resolved[name]
         node = self.node(name)
-        return resolve(node, self.env) if node is not None else None
+        value = resolve(node, self.env) if node is not None else None
+        self.resolved[name] = value
+        return value
 
     def text(self, name: str) -> str | None:
         """The argument if it is a literal string."""
