@@ -189,6 +189,12 @@ HOSTILE = {
     + " + ".join(['"UPDATE users SET a = 1 "'] + ['"-- x\\n"'] * 1_999)
     + ")\n",
     "lone surrogate in SQL text": 'def upgrade() -> None:\n    op.execute("\\ud800 ALTER TABLE users ADD COLUMN a text")\n',
+    "1,900 chained %": 'def upgrade() -> None:\n    op.execute("UPDATE t SET a = %s" '
+    + "% x " * 1_900
+    + ")\n",
+    "1,900 chained not": "def upgrade() -> None:\n    if "
+    + "not " * 1_900
+    + "x:\n        op.execute('SELECT 1')\n",
     "lone surrogate in a name": 'def upgrade() -> None:\n    op.create_index("ix_\\ud800", "users\\udcff", ["a"])\n',
 }
 
@@ -215,7 +221,8 @@ def test_hostile_files_become_findings_and_the_run_goes_on(tmp_path: Path) -> No
         assert "ZDM005" not in by_file.get("versions/r1.py", [])
         # a lone surrogate is not encodable: the SQL is reported unread, the file is not a crash
         assert by_file.get("versions/r2.py", []) and "ZDM005" not in by_file["versions/r2.py"]
-        assert "ZDM005" not in by_file.get("versions/r3.py", [])
+        for deep in ("versions/r3.py", "versions/r4.py", "versions/r5.py"):
+            assert "ZDM005" not in by_file.get(deep, []), deep
         if target.is_postgresql:
             assert "ZDM101" in by_file["versions/r9_good.py"], "the other files were still linted"
 

@@ -119,8 +119,13 @@ def resolve(node: ast.expr | None, env: Mapping[str, Value]) -> Value:
         test = backend.combine(node, [resolve(v, env) for v in node.values])
         return test if test is not None else UNKNOWN
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        test = backend.combine(node, [resolve(node.operand, env)])
-        return test if test is not None else UNKNOWN
+        negations, operand = 0, node
+        while isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not):
+            negations, operand = negations + 1, operand.operand  # "not not … x" without recursion
+        inner = resolve(operand, env)
+        if not isinstance(inner, DialectTest):
+            return UNKNOWN
+        return DialectTest(inner.value ^ (negations % 2 == 1))
     if isinstance(node, ast.IfExp):
         decided = resolve(node.test, env)
         if isinstance(decided, DialectTest):
@@ -163,7 +168,7 @@ def _binop(node: ast.BinOp, env: Mapping[str, Value]) -> Value:
             return UNKNOWN
         text, partial = joined
         return FString(text) if partial else text
-    if isinstance(node.op, ast.Mod):
+    if isinstance(node.op, ast.Mod) and not isinstance(node.left, ast.BinOp):
         template = resolve(node.left, env)
         if isinstance(template, str):
             text, partial = strings.percent(template, resolve(node.right, env))
