@@ -119,7 +119,8 @@ def resolve(node: ast.expr | None, env: Mapping[str, Value]) -> Value:
         test = backend.combine(node, [resolve(v, env) for v in node.values])
         return test if test is not None else UNKNOWN
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        negations, operand = 0, node
+        negations = 0
+        operand: ast.expr = node
         while isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not):
             negations, operand = negations + 1, operand.operand  # "not not … x" without recursion
         inner = resolve(operand, env)
