@@ -60,18 +60,28 @@ def column(action: Action, nullable: bool | None = None, with_default: bool = Fa
     return f"sa.Column({', '.join(parts)})"
 
 
+def index_name(action: Action) -> str:
+    """The index name as written, or the ``ix_<table>_<columns>`` Alembic would make of ``None``."""
+    if action.name is not None or "name" in action.code:
+        return action.arg("name")
+    parts = [action.table or "table", *(action.columns or ("column",))]
+    return q("_".join(["ix", *parts]))
+
+
 def add_index_concurrently(action: Action) -> str:
     """``op.add_index_concurrently(name, table, [cols])``."""
     unique = ", unique=True" if action.has("unique") else ""
     return (
-        f"op.add_index_concurrently({action.arg('name', q(action.name))}, "
-        f"{action.arg('table')}, {action.arg('columns')}{unique})"
+        f"op.add_index_concurrently({index_name(action)}, "
+        f"{action.arg('table')}, {action.arg('columns')}{unique}{action.schema_kw})"
     )
 
 
 def drop_index_concurrently(action: Action) -> str:
     """``op.drop_index_concurrently(name, table)``."""
-    return f"op.drop_index_concurrently({action.arg('name')}, {action.arg('table')})"
+    return (
+        f"op.drop_index_concurrently({action.arg('name')}, {action.arg('table')}{action.schema_kw})"
+    )
 
 
 def backfill(action: Action) -> str:
@@ -80,9 +90,20 @@ def backfill(action: Action) -> str:
     set_code = "{" + set_ + "}" if set_ else '{"<column>": "<expression>"}'
     where = action.options.get("where")
     where_code = f", where={q(where)}" if where else ""
-    return f"op.backfill({action.arg('table')}, set={set_code}{where_code}, batch_size=1000)"
+    return (
+        f"op.backfill({action.arg('table')}, set={set_code}{where_code}, batch_size=1000"
+        f"{action.schema_kw})"
+    )
 
 
 def call(name: str, action: Action, *fields: str) -> str:
-    """``op.<name>(<fields of action>)``."""
-    return f"op.{name}({', '.join(action.arg(f) for f in fields)})"
+    """``op.<name>(<fields of action>, schema=...)`` (``schema=`` only when the user gave one)."""
+    return f"op.{name}({', '.join(action.arg(f) for f in fields)}{schema_kw(action, name)})"
+
+
+def schema_kw(action: Action, op_name: str = "") -> str:
+    """``, schema="events"`` for a call of *op_name* (``source_schema=`` for foreign keys)."""
+    kw = action.schema_kw
+    if kw and op_name in ("add_foreign_key_safe", "create_foreign_key"):
+        return kw.replace(", schema=", ", source_schema=", 1)
+    return kw

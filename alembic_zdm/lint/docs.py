@@ -37,6 +37,7 @@ def rule_page(rule: Rule) -> str:
         f"- **Family:** {rule.family}",
         f"- **Default severity:** {rule.severity.label}",
         f"- **Databases:** {_dialects(rule)}",
+        f"- **Checks `downgrade()` / `undo_*()`:** {'yes' if rule.undo else 'no'}",
         f"- **Suppress with:** `# zdm: ignore[{rule.id}] <reason>`",
         "",
     ]
@@ -55,14 +56,18 @@ def index_page(rules: Iterable[Rule]) -> str:
         "# Lint rules",
         "",
         "Generated from the rule docstrings by `python -m alembic_zdm.lint.docs`; do not edit by hand.",
+        "*Undo*: whether the rule also checks `downgrade()` and `undo_*()`"
+        " (see [Defaults](../lint.md#defaults)).",
         "",
-        "| ID | Name | Severity | Databases | Flags |",
-        "| --- | --- | --- | --- | --- |",
+        "| ID | Name | Severity | Databases | Undo | Flags |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for r in rules:
         summary = r.summary.replace("|", "\\|")
+        undo = "yes" if r.undo else "no"
         lines.append(
-            f"| [{r.id}]({r.id}.md) | `{r.name}` | {r.severity.label} | {_dialects(r)} | {summary} |"
+            f"| [{r.id}]({r.id}.md) | `{r.name}` | {r.severity.label} | {_dialects(r)} | {undo} "
+            f"| {summary} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -26,6 +26,7 @@ class Linter:
         ]
         self.active = frozenset(r.id for r in self.rules)
         self.severities = {r.id: settings.severity_of(r.id, r.severity) for r in self.rules}
+        self.named = {r.id: settings.named(r.id) for r in self.rules}
 
     def lint(self, path: str, source: str, *, sql: bool = False) -> list[Finding]:
         """Findings of one revision file (or SQL script), sorted by position.
@@ -49,9 +50,13 @@ class Linter:
             return []
         rev.project = self.project
         findings: list[Finding] = []
+        forward = dataclasses.replace(rev, actions=rev.forward())
         for rule in self.rules:
             severity = self.severities[rule.id]
-            for hit in rule.check(rev, self.settings.target):
+            named = self.named[rule.id]
+            for hit in rule.check(rev if rule.undo else forward, self.settings.target):
+                if hit.opt_in and not named:
+                    continue
                 findings.append(
                     Finding(
                         path, hit.line, hit.col, rule.id, hit.message, hit.help, severity, hit.span

@@ -62,6 +62,10 @@ class Kind(enum.Enum):
     VALIDATION = "validation"
     DUAL_WRITE = "dual_write"
     TRANSACTION = "transaction"
+    LOCK_TABLE = "lock_table"
+    """``LOCK TABLE … IN SHARE MODE`` or stronger: a lock that blocks writers, held to the end."""
+    QUERY = "query"
+    """A read (``SELECT``) outside any DDL: it takes no strong lock but runs for as long as it runs."""
     OTHER_DDL = "other_ddl"
     UNKNOWN_SQL = "unknown_sql"
 
@@ -93,7 +97,9 @@ SCHEMA_KINDS = frozenset(
 )
 """Kinds that change the schema (as opposed to data, settings or checks)."""
 
-LOCKING_KINDS = SCHEMA_KINDS - {Kind.CREATE_TABLE, Kind.CREATE_ENUM, Kind.VALIDATE_CONSTRAINT}
+LOCKING_KINDS = (SCHEMA_KINDS - {Kind.CREATE_TABLE, Kind.CREATE_ENUM, Kind.VALIDATE_CONSTRAINT}) | {
+    Kind.LOCK_TABLE
+}
 """Kinds that take a table lock when they touch a table that already exists."""
 
 # Flags an action may carry.
@@ -171,6 +177,8 @@ class Action:
     phase: str | None = None
     span: tuple[int, int] = (0, 0)
     table: str | None = None
+    schema: str | None = None
+    """The schema the user named (``schema=`` of the op, ``events.principals`` in SQL)."""
     name: str | None = None
     column: str | None = None
     columns: tuple[str, ...] = ()
@@ -189,6 +197,20 @@ class Action:
     new_table: bool = False
     order: int = 0
     code: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def relation(self) -> str | None:
+        """The table as the user named it, schema-qualified when a schema was given."""
+        if self.table is None:
+            return None
+        return f"{self.schema}.{self.table}" if self.schema else self.table
+
+    @property
+    def schema_kw(self) -> str:
+        """``, schema="events"`` for a help line's op call (empty without a schema)."""
+        if "schema" in self.code:
+            return f", schema={self.code['schema']}"
+        return f", schema={json.dumps(self.schema)}" if self.schema else ""
 
     @property
     def safe(self) -> bool:

@@ -32,11 +32,13 @@ class Hit:
     message: str
     help: str = ""
     span: tuple[int, int] = (0, 0)
+    opt_in: bool = False
+    """Reported only when the rule is selected by its id (or a prefix), not by ``ALL``."""
 
     @classmethod
-    def at(cls, action: Action, message: str, help: str = "") -> Hit:
+    def at(cls, action: Action, message: str, help: str = "", *, opt_in: bool = False) -> Hit:
         """A hit at *action*'s position."""
-        return cls(action.line, action.col, message, help, action.span)
+        return cls(action.line, action.col, message, help, action.span, opt_in)
 
 
 Check = Callable[[Revision, Target], Iterable[Hit]]
@@ -53,6 +55,8 @@ class Rule:
     dialects: frozenset[str]
     check: Check
     doc: str
+    undo: bool = True
+    """Whether the rule also checks ``downgrade()`` and ``undo_*()`` (see :data:`UNDO_DEFAULTS`)."""
 
     @property
     def summary(self) -> str:
@@ -68,11 +72,29 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+UNDO_DEFAULTS = {"phases": True, "locking": True, "compat": False, "hygiene": False, "meta": True}
+"""Whether a family's rules check the undo functions, unless a rule says otherwise.
+
+A rollback runs against the live tables too, so locking hazards count there. The
+compatibility rules do not: undoing an added column *is* dropping it, and the code
+running during a rollback is the old code that never used it. Hygiene rules judge
+new objects; an undo function restores old ones as they were.
+"""
+
 
 def rule(
-    rule_id: str, name: str, *, severity: Severity, dialects: frozenset[str] = ALL_DIALECTS
+    rule_id: str,
+    name: str,
+    *,
+    severity: Severity,
+    dialects: frozenset[str] = ALL_DIALECTS,
+    undo: bool | None = None,
 ) -> Callable[[Check], Check]:
-    """Register the decorated check as rule *rule_id*; a duplicate id is an error."""
+    """Register the decorated check as rule *rule_id*; a duplicate id is an error.
+
+    *undo* says whether the rule also sees the actions of ``downgrade()`` and
+    ``undo_*()``; ``None`` takes the family's default from :data:`UNDO_DEFAULTS`.
+    """
 
     def register(check: Check) -> Check:
         module = sys.modules[check.__module__]
@@ -80,7 +102,8 @@ def rule(
             raise RuntimeError(f"rule id {rule_id} registered twice ({check.__module__})")
         family = check.__module__.split(".")[-2]
         doc = inspect.cleandoc(module.__doc__ or "")
-        RULES[rule_id] = Rule(rule_id, name, family, severity, dialects, check, doc)
+        checks_undo = UNDO_DEFAULTS.get(family, True) if undo is None else undo
+        RULES[rule_id] = Rule(rule_id, name, family, severity, dialects, check, doc, checks_undo)
         return check
 
     return register

@@ -66,6 +66,15 @@ class LintSettings:
         ign = _longest(rule_id, self.ignore)
         return sel >= 0 and sel > ign
 
+    def named(self, rule_id: str) -> bool:
+        """Whether *rule_id* is selected by its id or a prefix (``ZDM004``, ``ZDM0``), not only by ``ALL``.
+
+        Some rules have parts that are off by default (ZDM004 on a plain revision's
+        empty ``downgrade()``); naming the rule in ``select`` turns them on.
+        """
+        sel = _longest(rule_id, [p for p in self.select if p != "ALL"])
+        return sel > 0 and sel > _longest(rule_id, self.ignore)
+
     def severity_of(self, rule_id: str, default: Severity) -> Severity:
         """The configured severity of *rule_id*, else its default."""
         return dict(self.severity).get(rule_id, default)

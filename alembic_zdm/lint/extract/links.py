@@ -32,6 +32,8 @@ def _is_new(
 def mark_new_objects(rev: Revision) -> None:
     """Set ``new_table`` on actions that touch a table or index created earlier in *rev*.
 
+    Tables are told apart by schema too: ``events.principals`` is not ``categories.principals``.
+
     In the forward functions that is a table (or index) created earlier in the same
     window (see :func:`_same_window`). In an undo function (``downgrade``,
     ``undo_*``) it is also a table the forward functions create: during a rollback
@@ -44,20 +46,22 @@ def mark_new_objects(rev: Revision) -> None:
         is_forward = action.phase in FORWARD_PHASES or action.phase is None
         tables, indexes = scopes.setdefault("" if is_forward else action.phase or "", ({}, {}))
         seen = (tables, forward_tables, action.phase, is_forward)
-        if action.kind is Kind.CREATE_TABLE and action.table:
-            tables.setdefault(action.table, action.phase)
+        relation = action.relation
+        index = f"{action.schema}.{action.name}" if action.schema else action.name
+        if action.kind is Kind.CREATE_TABLE and relation:
+            tables.setdefault(relation, action.phase)
             if is_forward:
-                forward_tables.setdefault(action.table, action.phase)
+                forward_tables.setdefault(relation, action.phase)
             continue
         if action.kind is Kind.CREATE_INDEX:
-            action.new_table = _is_new(action.table, *seen)
-            if action.name:
-                indexes.setdefault(action.name, (action.table, action.phase))
+            action.new_table = _is_new(relation, *seen)
+            if index:
+                indexes.setdefault(index, (relation, action.phase))
             continue
-        if action.kind is Kind.DROP_INDEX and action.name in indexes:
-            table, phase = indexes[action.name]
+        if action.kind is Kind.DROP_INDEX and index in indexes:
+            table, phase = indexes[index]
             action.new_table = _same_window(phase, action.phase) or _is_new(
-                table or action.table, *seen
+                table or relation, *seen
             )
             continue
-        action.new_table = _is_new(action.table, *seen)
+        action.new_table = _is_new(relation, *seen)

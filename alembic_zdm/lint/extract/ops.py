@@ -296,6 +296,9 @@ def constraint_builder(kind: str, table_param: str = "table_name") -> Builder:
         )
         flags = {m.NOT_VALID} if b.flag("postgresql_not_valid") else set()
         referent = b.text("referent_table")
+        referent_schema = b.text("referent_schema")
+        if referent and referent_schema:
+            referent = f"{referent_schema}.{referent}"
         options = {"references": referent} if referent else {}
         remote = b.node("remote_cols")
         if remote is not None:
@@ -387,7 +390,12 @@ BUILDERS: dict[str, Builder] = {
 
 
 def build(
-    name: str, origin: str, call: ast.Call, env: Mapping[str, Value], batch: str | None
+    name: str,
+    origin: str,
+    call: ast.Call,
+    env: Mapping[str, Value],
+    batch: str | None,
+    batch_schema: Value = None,
 ) -> list[Action]:
     """Actions of ``op.<name>(...)`` (or ``batch_op.<name>`` when *batch* names the table)."""
     if name.startswith("validate_"):
@@ -400,6 +408,25 @@ def build(
     if name in ZDM_OPS:
         from .zdm_ops import build_zdm
 
-        return build_zdm(name, origin, bound)
-    builder = BUILDERS.get(name)
-    return builder(origin, bound, batch) if builder else []
+        actions = build_zdm(name, origin, bound)
+    else:
+        builder = BUILDERS.get(name)
+        actions = builder(origin, bound, batch) if builder else []
+    _set_schema(actions, bound, batch_schema)
+    return actions
+
+
+def _set_schema(actions: list[Action], b: Bound, batch_schema: Value) -> None:
+    """The schema the user gave (``schema=``, ``source_schema=``, or the batch's), on every action."""
+    param = next((p for p in ("schema", "source_schema") if b.node(p) is not None), None)
+    node = b.node(param) if param else None
+    value = resolve(node, b.env) if node is not None else batch_schema
+    schema = value if isinstance(value, str) else None
+    source = ast.unparse(node) if node is not None and schema is None else None
+    if schema is None and source is None:
+        return
+    for action in actions:
+        if action.schema is None:
+            action.schema = schema
+        if source and source != "None":
+            action.code.setdefault("schema", source)

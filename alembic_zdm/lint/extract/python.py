@@ -30,13 +30,18 @@ class _Scope:
     phase: str
     env: dict[str, Value]
     batch: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    batch_schema: dict[str, Value] = dataclasses.field(default_factory=dict)
     conns: set[str] = dataclasses.field(default_factory=set)
     autocommit: bool = False
     loop: bool = False
 
     def child(self, **changes: object) -> _Scope:
         new = dataclasses.replace(
-            self, env=dict(self.env), batch=dict(self.batch), conns=set(self.conns)
+            self,
+            env=dict(self.env),
+            batch=dict(self.batch),
+            batch_schema=dict(self.batch_schema),
+            conns=set(self.conns),
         )
         for key, value in changes.items():
             setattr(new, key, value)
@@ -235,6 +240,8 @@ class PythonExtractor:
                         inner.batch[item.optional_vars.id] = (
                             table if isinstance(table, str) else None
                         )
+                        schema = next((k.value for k in expr.keywords if k.arg == "schema"), None)
+                        inner.batch_schema[item.optional_vars.id] = resolve(schema, scope.env)
                     continue
             self._expr(expr, scope)
         self._body(node.body, inner)
@@ -294,7 +301,8 @@ class PythonExtractor:
             self._op(name, f"op.{name}", node, scope, None)
             return True
         if isinstance(recv, ast.Name) and recv.id in scope.batch:
-            self._op(name, f"batch_op.{name}", node, scope, scope.batch[recv.id] or "?")
+            batch = (scope.batch[recv.id] or "?", scope.batch_schema.get(recv.id))
+            self._op(name, f"batch_op.{name}", node, scope, batch)
             return True
         is_conn = (isinstance(recv, ast.Name) and recv.id in scope.conns) or (
             isinstance(recv, ast.Call)
@@ -306,11 +314,19 @@ class PythonExtractor:
             return True
         return False
 
-    def _op(self, name: str, origin: str, node: ast.Call, scope: _Scope, batch: str | None) -> None:
+    def _op(
+        self,
+        name: str,
+        origin: str,
+        node: ast.Call,
+        scope: _Scope,
+        batch: tuple[str, Value] | None,
+    ) -> None:
         if name == "execute":
             self._execute(origin, node, scope)
             return
-        self._add(ops.build(name, origin, node, scope.env, batch), node, scope)
+        table, schema = batch if batch is not None else (None, None)
+        self._add(ops.build(name, origin, node, scope.env, table, schema), node, scope)
 
     def _add(
         self, actions: list[Action], node: ast.Call, scope: _Scope, positioned: bool = False

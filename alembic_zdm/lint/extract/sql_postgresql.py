@@ -183,7 +183,22 @@ def _restore_long_identifiers(sql: str, statements: list[SqlStatement]) -> None:
 def _statement(offset: int, stmt: Any) -> SqlStatement:
     handler = _HANDLERS.get(_kind(stmt))
     actions = handler(stmt) if handler else []
+    schema = _schema_of(stmt)
+    if schema:
+        for action in actions:
+            if action.schema is None:
+                action.schema = schema
     return SqlStatement(offset, actions, _kind(stmt))
+
+
+def _schema_of(stmt: Any) -> str | None:
+    """The schema the statement names for its table (``events.principals``)."""
+    relation = getattr(stmt, "relation", None)
+    schema = getattr(relation, "schemaname", None) if relation is not None else None
+    if schema is None and _kind(stmt) == "DropStmt":
+        names = [_names(obj) for obj in stmt.objects or () if isinstance(obj, tuple)]
+        schema = names[0][0] if names and len(names[0]) > 1 else None
+    return schema or None
 
 
 def _names(items: Any) -> list[str]:
@@ -530,7 +545,38 @@ def _select(stmt: Any) -> list[Action]:
         for setting in ("lock_timeout", "statement_timeout"):
             if setting in text:
                 return [_act(Kind.SET_TIMEOUT, "SELECT set_config", name=setting)]
-    return []
+    tables = [
+        getattr(node, "relname", None)
+        for node in stmt.fromClause or ()
+        if type(node).__name__ == "RangeVar"
+    ]
+    return [_act(Kind.QUERY, "SELECT", table=tables[0] if tables else None)]
+
+
+# pglast's LockStmt.mode: PostgreSQL's lock mode numbers (lockdefs.h)
+_LOCK_MODES = {
+    5: "SHARE",
+    6: "SHARE ROW EXCLUSIVE",
+    7: "EXCLUSIVE",
+    8: "ACCESS EXCLUSIVE",
+}
+
+
+def _lock(stmt: Any) -> list[Action]:
+    """``LOCK TABLE … IN <mode> MODE``: an action per table, for the modes that block writers."""
+    mode = _LOCK_MODES.get(int(stmt.mode))
+    if mode is None:
+        return []
+    return [
+        _act(
+            Kind.LOCK_TABLE,
+            "LOCK TABLE",
+            table=rel.relname,
+            schema=rel.schemaname or None,
+            options={"mode": mode},
+        )
+        for rel in stmt.relations or ()
+    ]
 
 
 def _data(stmt: Any) -> list[Action]:
@@ -645,6 +691,7 @@ _HANDLERS = {
     "CreateEnumStmt": _create_enum,
     "VariableSetStmt": _set,
     "SelectStmt": _select,
+    "LockStmt": _lock,
     "UpdateStmt": _data,
     "DeleteStmt": _data,
     "InsertStmt": _insert,

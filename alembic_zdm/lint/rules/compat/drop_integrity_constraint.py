@@ -3,10 +3,20 @@
 ## What it does
 Flags `op.drop_constraint(..., type_="foreignkey" | "check" | "primary")` (also on
 `batch_op`) and MySQL's `ALTER TABLE … DROP PRIMARY KEY` / `DROP FOREIGN KEY` / `DROP
-CHECK` in the forward functions of a revision. It stays silent for a constraint
-added earlier in the same revision (a temporary helper such as the
-`CHECK (col IS NOT NULL)` of the NOT NULL pattern), and in `downgrade()`/`undo_*()`.
-A PostgreSQL `DROP CONSTRAINT name` does not say which kind it is and is not flagged.
+CHECK` in the forward functions of a revision. A PostgreSQL `DROP CONSTRAINT name`
+does not say which kind it is and is not flagged. It stays silent when nothing is
+lost:
+
+* the constraint was added earlier in the same revision (a temporary helper such as
+  the `CHECK (col IS NOT NULL)` of the NOT NULL pattern);
+* it is put back later in the same function — a constraint of the same kind on the
+  same table under the same name, or an unnamed one whose default name
+  (`<table>_<columns>_fkey`, `_pkey`, `_check`) is the dropped name or whose columns
+  the dropped name spells out — the usual way to change `ON DELETE`, `DEFERRABLE`
+  or the referenced column;
+* the table, or a column the constraint's name spells out, is dropped later in the
+  same revision (the constraint goes with it; ZDM201/ZDM202 report the drop);
+* it sits in `downgrade()`/`undo_*()` (see "Defaults" in the linter guide).
 
 **Databases:** all.
 
@@ -37,17 +47,46 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import advice
-from ...model import Kind, Revision, Severity
+from ...model import Action, Kind, Revision, Severity
 from ...registry import Hit, rule
 from ...target import Target
 
 _KINDS = {"foreign_key": "FOREIGN KEY", "check": "CHECK", "primary_key": "PRIMARY KEY"}
+_SUFFIX = {"foreign_key": "fkey", "check": "check", "primary_key": "pkey"}
 
 
-@rule("ZDM208", "drop-integrity-constraint", severity=Severity.WARNING)
+def _restores(drop: Action, later: Action) -> bool:
+    """*later* puts back the constraint *drop* removes (same kind, same table)."""
+    if later.kind is not Kind.ADD_CONSTRAINT or later.relation != drop.relation:
+        return False
+    if later.constraint != drop.constraint:
+        return False
+    if later.name is not None or drop.name is None:
+        return later.name == drop.name
+    cols = [c.lower() for c in later.columns]
+    default = "_".join([later.table or "", *cols, _SUFFIX.get(drop.constraint or "", "")])
+    dropped = drop.name.lower()
+    return dropped == default.lower() or (bool(cols) and all(c in dropped for c in cols))
+
+
+def _goes_with(drop: Action, later: Action) -> bool:
+    """*later* drops the table, or a column the constraint's name spells out."""
+    if later.relation != drop.relation:
+        return False
+    if later.kind is Kind.DROP_TABLE:
+        return True
+    return (
+        later.kind is Kind.DROP_COLUMN
+        and bool(later.column)
+        and (later.column or "").lower() in (drop.name or "").lower()
+    )
+
+
+@rule("ZDM208", "drop-integrity-constraint", severity=Severity.WARNING, undo=False)
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
+    forward = rev.forward()
     added: set[str] = set()
-    for action in rev.forward():
+    for i, action in enumerate(forward):
         if action.kind is Kind.ADD_CONSTRAINT and action.name:
             added.add(action.name)
             continue
@@ -56,10 +95,15 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         label = _KINDS.get(action.constraint or "")
         if label is None:
             continue
+        after = forward[i + 1 :]
+        if any(a.phase == action.phase and _restores(action, a) for a in after):
+            continue
+        if any(_goes_with(action, a) for a in after):
+            continue
         name = f" {advice.q(action.name)}" if action.name else ""
         yield Hit.at(
             action,
-            f"{action.origin} removes {label} constraint{name} of {advice.q(action.table)}: "
+            f"{action.origin} removes {label} constraint{name} of {advice.q(action.relation)}: "
             "from now on the database accepts rows that break it",
             "if intended, say why: # zdm: ignore[ZDM208] <reason>; if it is being replaced, "
             "add the new constraint (NOT VALID, then VALIDATE) first",

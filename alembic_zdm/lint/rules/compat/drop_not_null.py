@@ -41,7 +41,7 @@ from ...target import Target
 def _dropped_later(rev: Revision, action: Action) -> bool:
     return any(
         a.kind is Kind.DROP_COLUMN
-        and a.table == action.table
+        and a.relation == action.relation
         and a.column == action.column
         and a.order > action.order
         for a in rev.forward()
@@ -58,8 +58,9 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         col = action.coldef.type if action.coldef else None
         yield Hit.at(
             action,
-            f"{action.origin} lets {advice.q(action.table)}.{advice.q(action.column)} be NULL; code that reads it "
+            f"{action.origin} lets {advice.q(action.relation)}.{advice.q(action.column)} be NULL; code that reads it "
             "may not expect NULLs",
             f"keep NOT NULL with a sentinel value, or add a new column: op.add_column({action.arg('table')}, "
-            f'sa.Column("{action.column or "column"}_v2", {advice.sa_type(col)}, nullable=True))',
+            f'sa.Column("{action.column or "column"}_v2", {advice.sa_type(col)}, nullable=True)'
+            f"{action.schema_kw})",
         )

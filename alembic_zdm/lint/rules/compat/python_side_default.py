@@ -51,5 +51,5 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             f"{action.origin} gives NOT NULL column {advice.q(col.name)} only a Python-side default "
             f"({col.python_default}); the database and the running application do not know it",
             f"op.add_required_column({action.arg('table')}, {advice.column(action, nullable=False)}, "
-            f"default={col.python_default})",
+            f"default={col.python_default}{action.schema_kw})",
         )

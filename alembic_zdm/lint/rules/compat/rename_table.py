@@ -48,11 +48,16 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         ):
             continue
         view = " ".join(
-            ("CREATE VIEW", action.table or "old", "AS SELECT * FROM", action.name or "new")
+            (
+                "CREATE VIEW",
+                action.relation or "old",
+                "AS SELECT * FROM",
+                f"{action.schema}.{action.name}" if action.schema else action.name or "new",
+            )
         )
         yield Hit.at(
             action,
-            f"{action.origin} renames table {advice.q(action.table)} to {advice.q(action.name)}: the "
+            f"{action.origin} renames table {advice.q(action.relation)} to {advice.q(action.name)}: the "
             "application running on the other name fails",
             f"in expand(): {advice.call('rename_table', action, 'table', 'name')}; "
             f'op.execute("{view}"); drop the view in contract()',

@@ -66,7 +66,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
                 "SELECT",
                 cols,
                 "FROM",
-                action.table or "<table>",
+                action.relation or "<table>",
                 "GROUP BY",
                 cols,
                 "HAVING count(*) > 1",
@@ -74,7 +74,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} adds a UNIQUE rule to existing rows of {advice.q(action.table)}; it fails if "
+            f"{action.origin} adds a UNIQUE rule to existing rows of {advice.q(action.relation)}; it fails if "
             "production data has duplicates",
-            f"op.validate_data_integrity({advice.q(query)}, {advice.q(f'{action.table} has duplicate {cols}')}) first",
+            f"op.validate_data_integrity({advice.q(query)}, {advice.q(f'{action.relation} has duplicate {cols}')}) first",
         )

@@ -55,14 +55,14 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         ):
             continue
         name = action.name or f"{action.table or 'table'}_pkey"
-        sql = f"ALTER TABLE {action.table or '...'} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}"
+        sql = f"ALTER TABLE {action.relation or '...'} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}"
         index = (
             f"op.add_index_concurrently({advice.q(name)}, {action.arg('table')}, "
-            f"{action.arg('columns')}, unique=True)"
+            f"{action.arg('columns')}, unique=True{action.schema_kw})"
         )
         yield Hit.at(
             action,
-            f"{action.origin} on existing table {advice.q(action.table)} builds the key's index under an "
+            f"{action.origin} on existing table {advice.q(action.relation)} builds the key's index under an "
             "ACCESS EXCLUSIVE lock (and scans for NULLs if a column is nullable): no reads or writes meanwhile",
             f"{index}, then op.execute({advice.q(sql)}) (NOT NULL first with op.set_not_null_safe)",
         )

@@ -55,7 +55,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         condition = action.options.get("condition") or action.condition
         code = (
             f"op.add_check_constraint_safe({action.arg('name')}, {action.arg('table')}, "
-            f"{advice.q(condition)})"
+            f"{advice.q(condition)}{action.schema_kw})"
         )
         why = (
             "scans every row under an ACCESS EXCLUSIVE lock"
@@ -64,6 +64,6 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} on {advice.q(action.table)} {why} to validate existing rows",
+            f"{action.origin} on {advice.q(action.relation)} {why} to validate existing rows",
             code,
         )

@@ -44,9 +44,10 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
     for action in rev.actions:
         if action.kind is not Kind.CREATE_INDEX or action.has(CONCURRENTLY) or action.new_table:
             continue
+        index = f"index {advice.q(action.name)}" if action.name else "an index"
         yield Hit.at(
             action,
-            f"{action.origin} builds index {advice.q(action.name)} on existing table "
-            f"{advice.q(action.table)} without CONCURRENTLY: writes to the table are blocked until the build ends",
+            f"{action.origin} builds {index} on existing table "
+            f"{advice.q(action.relation)} without CONCURRENTLY: writes to the table are blocked until the build ends",
             advice.add_index_concurrently(action),
         )

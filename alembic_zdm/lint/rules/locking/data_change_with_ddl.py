@@ -65,7 +65,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             continue
         yield Hit.at(
             action,
-            f"{action.origin} runs in the same transaction as {other.origin} on {advice.q(other.table)} "
+            f"{action.origin} runs in the same transaction as {other.origin} on {advice.q(other.relation)} "
             f"(line {other.line}): the table stays locked until every row is changed",
             f"in migrate(): {advice.backfill(action)}",
         )

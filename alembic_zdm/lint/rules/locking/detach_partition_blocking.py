@@ -52,10 +52,10 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             or action.new_table
         ):
             continue
-        sql = f"ALTER TABLE {action.table} DETACH PARTITION {options['partition']} CONCURRENTLY"
+        sql = f"ALTER TABLE {action.relation} DETACH PARTITION {options['partition']} CONCURRENTLY"
         yield Hit.at(
             action,
             f"DETACH PARTITION {options['partition']} without CONCURRENTLY takes an ACCESS EXCLUSIVE "
-            f"lock on {advice.q(action.table)}: every query on every partition waits",
+            f"lock on {advice.q(action.relation)}: every query on every partition waits",
             f"with op.get_context().autocommit_block(): op.execute({advice.q(sql)})",
         )

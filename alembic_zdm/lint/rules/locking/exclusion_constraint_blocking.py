@@ -57,10 +57,10 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             or action.safe
         ):
             continue
-        table = action.table or "table"
+        table = action.relation or "table"
         yield Hit.at(
             action,
-            f"{action.origin} on existing table {advice.q(action.table)} checks every row under an "
+            f"{action.origin} on existing table {advice.q(action.relation)} checks every row under an "
             "ACCESS EXCLUSIVE lock, and an exclusion constraint cannot be added NOT VALID",
             f"op.create_table({advice.q(table + '_new')}, ..., postgresql.ExcludeConstraint(...)) in "
             "expand(), dual-write and backfill, swap names in contract(); or a maintenance window",

@@ -56,11 +56,12 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         remote = action.options.get("remote") or (f'["{ref_col}"]' if ref_col else '["id"]')
         code = (
             f"op.add_foreign_key_safe({action.arg('name')}, {action.arg('table')}, "
-            f"{advice.q(ref_table or None)}, {action.arg('columns')}, {remote})"
+            f"{advice.q(ref_table or None)}, {action.arg('columns')}, {remote}"
+            f"{advice.schema_kw(action, 'add_foreign_key_safe')})"
         )
         yield Hit.at(
             action,
-            f"{action.origin} on {advice.q(action.table)} validates every row while writes to both "
-            f"{advice.q(action.table)} and {advice.q(ref_table or None)} are blocked",
+            f"{action.origin} on {advice.q(action.relation)} validates every row while writes to both "
+            f"{advice.q(action.relation)} and {advice.q(ref_table or None)} are blocked",
             code,
         )

@@ -88,7 +88,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         yield Hit.at(
             action,
             f"{action.origin} adds {_WHAT[kind]} {advice.q(action.column)} to existing table "
-            f"{advice.q(action.table)}: every row gets a value, so it {rewrite}",
+            f"{advice.q(action.relation)}: every row gets a value, so it {rewrite}",
             _help(action, kind, target),
         )
 
@@ -97,7 +97,7 @@ def _help(action: Action, kind: str, target: Target) -> str:
     col = action.coldef or ColumnSpec(action.column)
     sa_type = _SEQUENCE_TYPES.get(col.type.name if col.type else "", "") or advice.sa_type(col.type)
     plain = f"sa.Column({advice.q(col.name)}, {sa_type}, nullable=True)"
-    add = f"op.add_column({action.arg('table')}, {plain})"
+    add = f"op.add_column({action.arg('table')}, {plain}{action.schema_kw})"
     if kind == "stored" and not target.is_postgresql:
         return f"make it VIRTUAL (sa.Computed(..., persisted=False)), or {add} + trigger + backfill"
     if kind in ("stored", "computed"):
@@ -106,5 +106,5 @@ def _help(action: Action, kind: str, target: Target) -> str:
         return "add it with gh-ost or pt-online-schema-change, or add a plain column and backfill"
     return (
         f"{add}, then SET DEFAULT nextval(<new sequence>) for new rows and "
-        f"op.backfill({action.arg('table')}, ...) for old ones"
+        f"op.backfill({action.arg('table')}, ...{action.schema_kw}) for old ones"
     )

@@ -54,7 +54,11 @@ def _proven_not_null(rev: Revision, upto: Action) -> set[tuple[str | None, str]]
             and cond.endswith(" is not null")
         ):
             column = cond.removesuffix(" is not null")
-            checks[action.name] = (action.table, column, action.safe or not action.has(NOT_VALID))
+            checks[action.name] = (
+                action.relation,
+                column,
+                action.safe or not action.has(NOT_VALID),
+            )
         elif action.kind is Kind.VALIDATE_CONSTRAINT:
             validated.add(action.name)
     return {(t, c) for name, (t, c, ok) in checks.items() if ok or name in validated}
@@ -66,7 +70,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         if action.kind is not Kind.SET_NOT_NULL or action.new_table or action.safe:
             continue
         if target.at_least(12) and (
-            action.table,
+            action.relation,
             (action.column or "").lower(),
         ) in _proven_not_null(rev, action):
             continue
@@ -77,7 +81,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} on {advice.q(action.table)}.{advice.q(action.column)} scans the whole table "
+            f"{action.origin} on {advice.q(action.relation)}.{advice.q(action.column)} scans the whole table "
             f"under an ACCESS EXCLUSIVE lock{hint}",
             advice.call("set_not_null_safe", action, "table", "column"),
         )

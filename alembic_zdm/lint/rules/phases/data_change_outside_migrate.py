@@ -41,7 +41,7 @@ from ...registry import Hit, rule
 from ...target import Target
 
 
-@rule("ZDM003", "data-change-outside-migrate", severity=Severity.ERROR)
+@rule("ZDM003", "data-change-outside-migrate", severity=Severity.ERROR, undo=False)
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
     if not rev.phased:
         return

@@ -67,7 +67,7 @@ def contract_code(action: Action) -> str:
     return advice.call("drop_constraint", action, "name", "table")
 
 
-@rule("ZDM001", "destructive-change-before-contract", severity=Severity.ERROR)
+@rule("ZDM001", "destructive-change-before-contract", severity=Severity.ERROR, undo=False)
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
     if not rev.phased:
         return

@@ -7,6 +7,11 @@ schema but has no matching `undo_expand()`, `undo_migrate()` or `undo_contract()
 (or a plain revision's `downgrade()`) that is empty while the forward step changes
 the schema.
 
+**Default:** on for phased revisions, whose undo steps `alembic-zdm rollback` runs.
+For a plain revision an empty `downgrade()` (`pass`) is a common, deliberate
+forward-only style rather than a downtime hazard, so that part is off unless the
+rule is named in `select` (`select = ["ALL", "ZDM004"]`, or `--select ZDM004`).
+
 A step whose body raises (for example `raise NotImplementedError("irreversible:
 the dropped data is gone")`) is an explicit statement that the revision cannot be
 undone, and is accepted. Undo steps may be empty when the forward step only uses
@@ -89,4 +94,5 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
                 "a rollback would report success and leave the change in place",
                 f'write the inverse in {undo_name}(), or raise NotImplementedError("irreversible: <why>")',
                 (where.line, where.line),
+                opt_in=not rev.phased,
             )

@@ -39,7 +39,7 @@ from ...registry import Hit, rule
 from ...target import Target
 
 
-@rule("ZDM002", "pattern-op-outside-expand", severity=Severity.ERROR)
+@rule("ZDM002", "pattern-op-outside-expand", severity=Severity.ERROR, undo=False)
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
     for action in rev.actions:
         if action.kind is not Kind.PATTERN or action.phase in (
