@@ -311,11 +311,15 @@ def column_spec(node: ast.Call, env: Mapping[str, Value]) -> ColumnSpec:
         value = resolve(kw["type_"], env)
         col_type = value if isinstance(value, TypeSpec) else col_type
     nullable = resolve(kw.get("nullable"), env) if "nullable" in kw else None
+    primary_key = resolve(kw.get("primary_key"), env) is True
+    kind = next((_generated_kind(a, env) for a in node.args if _is_generated(a)), "")
+    if not kind and primary_key and _implicit_autoincrement(col_type, foreign_key, kw, env):
+        kind = "autoincrement"
     return ColumnSpec(
         name=name,
         type=col_type,
         nullable=nullable if isinstance(nullable, bool) else None,
-        primary_key=resolve(kw.get("primary_key"), env) is True,
+        primary_key=primary_key,
         server_default=server_default(kw["server_default"], env)
         if "server_default" in kw
         else None,
@@ -324,7 +328,31 @@ def column_spec(node: ast.Call, env: Mapping[str, Value]) -> ColumnSpec:
         index=resolve(kw.get("index"), env) is True,
         foreign_key=foreign_key,
         generated=any(_is_generated(a) for a in node.args),
-        generated_kind=next((_generated_kind(a, env) for a in node.args if _is_generated(a)), ""),
+        generated_kind=kind,
+    )
+
+
+_INTEGER_TYPES = frozenset({"integer", "bigint", "smallint"})
+
+
+def _implicit_autoincrement(
+    col_type: TypeSpec | None,
+    foreign_key: str | None,
+    kw: Mapping[str, ast.expr],
+    env: Mapping[str, Value],
+) -> bool:
+    """SQLAlchemy's ``autoincrement="auto"`` on an integer primary key: SERIAL / AUTO_INCREMENT.
+
+    ``op.add_column`` puts the column alone in a table, so it is that table's whole
+    primary key and SQLAlchemy renders ``ADD COLUMN id SERIAL NOT NULL`` on PostgreSQL.
+    """
+    auto = resolve(kw["autoincrement"], env) if "autoincrement" in kw else "auto"
+    return (
+        col_type is not None
+        and col_type.name in _INTEGER_TYPES
+        and foreign_key is None
+        and "server_default" not in kw
+        and auto in (True, "auto")
     )
 
 

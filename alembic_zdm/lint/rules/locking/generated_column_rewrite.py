@@ -9,6 +9,9 @@ SQL on a table that existed before the revision when the new column is:
 - MySQL/MariaDB: `AUTO_INCREMENT`, or a `STORED` generated column
   (`sa.Computed(..., persisted=True)`).
 
+An integer primary-key column added with `op.add_column` —
+`sa.Column("id", sa.Integer, primary_key=True)` — counts too: SQLAlchemy's
+autoincrement makes it `ADD COLUMN id SERIAL NOT NULL` (MySQL: `AUTO_INCREMENT`).
 A VIRTUAL generated column (MySQL, MariaDB, PostgreSQL 18+) is not flagged.
 
 **Databases:** PostgreSQL, MySQL, MariaDB.
@@ -52,13 +55,14 @@ from ...registry import Hit, rule
 from ...target import Target
 
 _FLAGGED = {
-    "postgresql": {"identity", "serial", "stored", "computed"},
-    "mysql": {"auto_increment", "stored"},
-    "mariadb": {"auto_increment", "stored"},
+    "postgresql": {"identity", "serial", "stored", "computed", "autoincrement"},
+    "mysql": {"auto_increment", "stored", "autoincrement"},
+    "mariadb": {"auto_increment", "stored", "autoincrement"},
 }
 _WHAT = {
     "identity": "an identity column",
     "serial": "a serial column",
+    "autoincrement": "an auto-incrementing primary-key column",
     "auto_increment": "an AUTO_INCREMENT column",
     "stored": "a STORED generated column",
     "computed": "a generated column (stored on PostgreSQL)",
@@ -80,6 +84,8 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         kind = col.generated_kind
         if kind not in _FLAGGED[target.dialect]:
             continue
+        if kind == "autoincrement":
+            kind = "serial" if target.is_postgresql else "auto_increment"
         rewrite = (
             "rewrites the table under an ACCESS EXCLUSIVE lock"
             if target.is_postgresql
