@@ -21,7 +21,9 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     op.execute("SET LOCAL lock_timeout = '1s'")
     op.execute("ALTER TABLE invoices ADD CONSTRAINT ck_invoices_number_nn CHECK (number IS NOT NULL) NOT VALID")
-    op.execute("ALTER TABLE invoices VALIDATE CONSTRAINT ck_invoices_number_nn")
+    with op.get_context().autocommit_block():
+        op.execute("ALTER TABLE invoices VALIDATE CONSTRAINT ck_invoices_number_nn")
+    op.execute("SET LOCAL lock_timeout = '1s'")
     op.execute("ALTER TABLE invoices ALTER COLUMN number SET NOT NULL")
     op.execute("ALTER TABLE invoices DROP CONSTRAINT ck_invoices_number_nn")
 
