@@ -500,6 +500,10 @@ def _rename(stmt: Any) -> list[Action]:
     if stmt.renameType == "OBJECT_SCHEMA":
         options = {"statement": "rename_schema", "new_name": stmt.newname or ""}
         return [_act(Kind.OTHER_DDL, "RENAME", table=table, name=stmt.subname, options=options)]
+    if stmt.renameType == ObjectType.OBJECT_INDEX:
+        # ALTER INDEX … RENAME: SHARE UPDATE EXCLUSIVE on the index, no table lock
+        options = {"statement": "rename_index", "new_name": stmt.newname or ""}
+        return [_act(Kind.OTHER_DDL, "ALTER INDEX … RENAME", name=table, options=options)]
     return [_act(Kind.OTHER_DDL, "RENAME", table=table)]
 
 
