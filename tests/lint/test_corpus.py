@@ -50,3 +50,22 @@ def test_every_unsafe_file_is_caught() -> None:
         name for name in EXPECTED["files"] if Path(name).name.split("_", 1)[1].startswith("u")
     ]
     assert unsafe and all(EXPECTED["files"][name] for name in unsafe)
+
+
+def test_names_are_schema_qualified_in_messages_and_help() -> None:
+    """events.principals and categories.principals are told apart, and help carries schema=."""
+    path = CORPUS / "postgresql" / "3e5a7c9b1d42_u33_principals_in_two_schemas.py"
+    findings = api.lint_source(path.read_text(encoding="utf-8"), path.name, LintSettings())
+    indexes = [f for f in findings if f.rule == "ZDM101"]
+    assert [f.message.split(" existing table ")[1].split(" ")[0] for f in indexes] == [
+        '"events.principals"',
+        '"categories.principals"',
+    ]
+    assert [f.help for f in indexes] == [
+        'op.add_index_concurrently("ix_principals_role_id", "principals", ["role_id"], schema="events")',
+        'op.add_index_concurrently("ix_principals_role_id", "principals", ["role_id"], schema="categories")',
+    ]
+    for f in findings:
+        assert '"principals"' not in f.message.replace('"principals", ["role_id"]', ""), f.message
+        if f.help.startswith("op."):
+            assert "schema=" in f.help, f.help

@@ -153,7 +153,7 @@ def _attribute(node: ast.Attribute, env: Mapping[str, Value]) -> Value:
         found = backend.attribute(node.attr, base, target)
         if found is not None:
             return found
-    return _type_or_unknown(node.attr)
+    return _type_or_unknown(node.attr, dotted(node))
 
 
 def _partial_sql(value: object) -> str | None:
@@ -177,9 +177,9 @@ def _binop(node: ast.BinOp, env: Mapping[str, Value]) -> Value:
     return UNKNOWN
 
 
-def _type_or_unknown(name: str) -> Value:
+def _type_or_unknown(name: str, spelling: str = "") -> Value:
     if name.lower() in TYPE_NAMES and name[:1].isupper():
-        return normalise_type(name, raw=name)
+        return normalise_type(name, raw=spelling or name)
     return UNKNOWN
 
 
