@@ -54,7 +54,7 @@ def test_every_unsafe_file_is_caught() -> None:
 
 def test_names_are_schema_qualified_in_messages_and_help() -> None:
     """events.principals and categories.principals are told apart, and help carries schema=."""
-    path = CORPUS / "postgresql" / "3e5a7c9b1d42_u33_principals_in_two_schemas.py"
+    path = CORPUS / "postgresql" / "3e5a7c9b1d42_u40_principals_in_two_schemas.py"
     findings = api.lint_source(path.read_text(encoding="utf-8"), path.name, LintSettings())
     indexes = [f for f in findings if f.rule == "ZDM101"]
     assert [f.message.split(" existing table ")[1].split(" ")[0] for f in indexes] == [
