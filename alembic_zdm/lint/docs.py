@@ -26,6 +26,12 @@ def _dialects(rule: Rule) -> str:
     return ", ".join(_DIALECT_NAMES[d] for d in _DIALECT_NAMES if d in rule.dialects)
 
 
+def _default(rule: Rule) -> str:
+    if rule.default:
+        return "yes"
+    return f'no; turn it on by naming it: `select = ["ALL", "{rule.id}"]`'
+
+
 def rule_page(rule: Rule) -> str:
     """Markdown page of one rule (what ``alembic-zdm rule ZDM101`` prints)."""
     body = rule.doc.split("\n", 1)[1].strip() if "\n" in rule.doc else ""
@@ -38,6 +44,7 @@ def rule_page(rule: Rule) -> str:
         f"- **Default severity:** {rule.severity.label}",
         f"- **Databases:** {_dialects(rule)}",
         f"- **Checks `downgrade()` / `undo_*()`:** {'yes' if rule.undo else 'no'}",
+        f"- **In the default set:** {_default(rule)}",
         f"- **Suppress with:** `# zdm: ignore[{rule.id}] <reason>`",
         "",
     ]
@@ -56,18 +63,19 @@ def index_page(rules: Iterable[Rule]) -> str:
         "# Lint rules",
         "",
         "Generated from the rule docstrings by `python -m alembic_zdm.lint.docs`; do not edit by hand.",
-        "*Undo*: whether the rule also checks `downgrade()` and `undo_*()`"
-        " (see [Defaults](../lint.md#defaults)).",
+        "*Default*: in the default set, or on only when named in `select`; *Undo*: whether"
+        " the rule also checks `downgrade()` and `undo_*()` (see [Defaults](../lint.md#defaults)).",
         "",
-        "| ID | Name | Severity | Databases | Undo | Flags |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| ID | Name | Severity | Databases | Default | Undo | Flags |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rules:
         summary = r.summary.replace("|", "\\|")
         undo = "yes" if r.undo else "no"
+        on = "on" if r.default else "opt-in"
         lines.append(
-            f"| [{r.id}]({r.id}.md) | `{r.name}` | {r.severity.label} | {_dialects(r)} | {undo} "
-            f"| {summary} |"
+            f"| [{r.id}]({r.id}.md) | `{r.name}` | {r.severity.label} | {_dialects(r)} | {on} "
+            f"| {undo} | {summary} |"
         )
     return "\n".join(lines) + "\n"
 

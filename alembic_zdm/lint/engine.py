@@ -22,7 +22,11 @@ class Linter:
         registry = all_rules()
         self.known = frozenset(registry)
         self.rules: list[Rule] = [
-            r for r in registry.values() if settings.enabled(r.id) and r.applies(settings.target)
+            r
+            for r in registry.values()
+            if settings.enabled(r.id)
+            and (r.default or settings.named(r.id))
+            and r.applies(settings.target)
         ]
         self.active = frozenset(r.id for r in self.rules)
         self.severities = {r.id: settings.severity_of(r.id, r.severity) for r in self.rules}

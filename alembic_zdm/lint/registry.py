@@ -57,6 +57,8 @@ class Rule:
     doc: str
     undo: bool = True
     """Whether the rule also checks ``downgrade()`` and ``undo_*()`` (see :data:`UNDO_DEFAULTS`)."""
+    default: bool = True
+    """In the default set; otherwise on only when named in ``select`` (see :data:`OPT_IN_FAMILIES`)."""
 
     @property
     def summary(self) -> str:
@@ -82,6 +84,12 @@ new objects; an undo function restores old ones as they were.
 """
 
 
+OPT_IN_FAMILIES = frozenset({"hygiene"})
+"""Families whose rules are off unless named in ``select``: they judge style (text over
+``varchar(n)``, ``timestamptz``, index width), not downtime, and a default set should
+hold only findings a reviewer acts on. A rule of such a family can still be default."""
+
+
 def rule(
     rule_id: str,
     name: str,
@@ -89,11 +97,14 @@ def rule(
     severity: Severity,
     dialects: frozenset[str] = ALL_DIALECTS,
     undo: bool | None = None,
+    default: bool | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated check as rule *rule_id*; a duplicate id is an error.
 
     *undo* says whether the rule also sees the actions of ``downgrade()`` and
     ``undo_*()``; ``None`` takes the family's default from :data:`UNDO_DEFAULTS`.
+    *default* says whether the rule is in the default set; ``None``: yes, unless its
+    family is in :data:`OPT_IN_FAMILIES`.
     """
 
     def register(check: Check) -> Check:
@@ -103,7 +114,10 @@ def rule(
         family = check.__module__.split(".")[-2]
         doc = inspect.cleandoc(module.__doc__ or "")
         checks_undo = UNDO_DEFAULTS.get(family, True) if undo is None else undo
-        RULES[rule_id] = Rule(rule_id, name, family, severity, dialects, check, doc, checks_undo)
+        on = family not in OPT_IN_FAMILIES if default is None else default
+        RULES[rule_id] = Rule(
+            rule_id, name, family, severity, dialects, check, doc, checks_undo, on
+        )
         return check
 
     return register

@@ -77,7 +77,7 @@ def _names(action: Action) -> list[tuple[str, str]]:
     return [(what, action.name or "")]
 
 
-@rule("ZDM304", "identifier-too-long", severity=Severity.INFO, dialects=POSTGRESQL)
+@rule("ZDM304", "identifier-too-long", severity=Severity.INFO, dialects=POSTGRESQL, default=True)
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
     for action in rev.actions:
         if action.kind not in _CREATING:

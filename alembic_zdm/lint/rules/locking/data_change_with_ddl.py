@@ -3,10 +3,13 @@
 ## What it does
 Flags `UPDATE`, `DELETE` and `INSERT … SELECT` (raw SQL or SQLAlchemy Core) that
 run in the same transaction — the same phase function, outside
-`autocommit_block()` — as a schema change that locks an existing table.
-`op.backfill` commits each batch on its own and is never flagged.
+`autocommit_block()`, with no `COMMIT` in between — *after* a schema change that
+locks an existing table. A data change that runs before the first such change holds
+no schema lock while it works and is not flagged. `op.backfill` commits each batch
+on its own and is never flagged.
 
-**Databases:** all.
+**Databases:** PostgreSQL and SQLite, whose DDL is transactional. MySQL and MariaDB
+commit after every DDL statement, so the lock is not held across the update.
 
 ## Why is this bad?
 The lock taken by the DDL is held until the transaction commits, and the
@@ -51,14 +54,24 @@ def _ddl(action: Action) -> bool:
     )
 
 
-@rule("ZDM128", "data-change-with-ddl", severity=Severity.ERROR)
+@rule(
+    "ZDM128",
+    "data-change-with-ddl",
+    severity=Severity.ERROR,
+    dialects=frozenset({"postgresql", "sqlite"}),
+)
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
     ddl: dict[str | None, Action] = {}
     for action in rev.actions:
+        if action.autocommit or (
+            action.kind is Kind.TRANSACTION and action.name in ("begin", "commit")
+        ):
+            ddl.pop(action.phase, None)  # the lock taken so far is released
+            continue
         if _ddl(action) and action.kind not in (Kind.PATTERN, Kind.DUAL_WRITE):
             ddl.setdefault(action.phase, action)
-    for action in rev.actions:
-        if action.kind is not Kind.DATA_CHANGE or action.safe or action.autocommit:
+            continue
+        if action.kind is not Kind.DATA_CHANGE or action.safe:
             continue
         other = ddl.get(action.phase)
         if other is None:
