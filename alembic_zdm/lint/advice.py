@@ -31,6 +31,23 @@ def q(value: str | None, placeholder: str = "...") -> str:
     return json.dumps(value) if value is not None else placeholder
 
 
+def rel(action: Action) -> str:
+    """The table for a message: ``"events.principals"``, or the user's expression when not literal."""
+    if action.relation is not None:
+        return q(action.relation)
+    if "table" in action.code:
+        table = action.code["table"]
+        return f"{action.code['schema']}.{table}" if "schema" in action.code else table
+    return "the table"
+
+
+def index_ref(action: Action) -> str:
+    """An index name for a message, schema-qualified like its table: ``"events.ix_x"``."""
+    if action.name is None:
+        return "an index"
+    return f"index {q(f'{action.schema}.{action.name}' if action.schema else action.name)}"
+
+
 def sa_type(spec: TypeSpec | None) -> str:
     """Python source for a type: the user's own spelling when they wrote Python."""
     if spec is None:

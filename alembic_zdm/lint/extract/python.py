@@ -19,7 +19,7 @@ from . import ops
 from .backend import TARGET_KEY, DialectTest, for_dialect
 from .links import mark_new_objects
 from .sql import line_col, parse, short
-from .values import UNKNOWN, FString, Text, Value, dotted, resolve
+from .values import PLACEHOLDER, UNKNOWN, FString, Text, Value, dotted, resolve
 
 _MAX_INLINE_DEPTH = 3
 _EXECUTE = ("execute", "exec_driver_sql")
@@ -384,6 +384,8 @@ class PythonExtractor:
         for stmt in statements:
             rel_line, rel_col = line_col(sql, stmt.offset)
             for action in stmt.actions:
+                if action.table == PLACEHOLDER:
+                    action.table = None  # an f-string hole: the table is not known
                 if multiline and str_node is not None and rel_line > 1:
                     action.line, action.col = str_node.lineno + rel_line - 1, rel_col
                 else:

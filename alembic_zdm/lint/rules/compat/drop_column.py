@@ -54,7 +54,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             continue
         yield Hit.at(
             action,
-            f"{action.origin} drops {advice.q(action.relation)}.{advice.q(action.column)} while the running "
+            f"{action.origin} drops {advice.rel(action)}.{advice.q(action.column)} while the running "
             "application may still select it",
             f"in contract(), after the models stop mapping it: {advice.call('safe_drop_column', action, 'table', 'column')}",
         )

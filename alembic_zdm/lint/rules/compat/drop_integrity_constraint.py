@@ -103,7 +103,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         name = f" {advice.q(action.name)}" if action.name else ""
         yield Hit.at(
             action,
-            f"{action.origin} removes {label} constraint{name} of {advice.q(action.relation)}: "
+            f"{action.origin} removes {label} constraint{name} of {advice.rel(action)}: "
             "from now on the database accepts rows that break it",
             "if intended, say why: # zdm: ignore[ZDM208] <reason>; if it is being replaced, "
             "add the new constraint (NOT VALID, then VALIDATE) first",

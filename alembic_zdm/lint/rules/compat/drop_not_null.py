@@ -58,7 +58,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         col = action.coldef.type if action.coldef else None
         yield Hit.at(
             action,
-            f"{action.origin} lets {advice.q(action.relation)}.{advice.q(action.column)} be NULL; code that reads it "
+            f"{action.origin} lets {advice.rel(action)}.{advice.q(action.column)} be NULL; code that reads it "
             "may not expect NULLs",
             f"keep NOT NULL with a sentinel value, or add a new column: op.add_column({action.arg('table')}, "
             f'sa.Column("{action.column or "column"}_v2", {advice.sa_type(col)}, nullable=True)'

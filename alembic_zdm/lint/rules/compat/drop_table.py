@@ -50,6 +50,6 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             continue
         yield Hit.at(
             action,
-            f"{action.origin} drops table {advice.q(action.relation)} while the running application may still use it",
+            f"{action.origin} drops table {advice.rel(action)} while the running application may still use it",
             f"in contract(): {advice.call('safe_drop_table', action, 'table')}",
         )

@@ -46,7 +46,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             continue
         yield Hit.at(
             action,
-            f"{action.origin} renames {advice.q(action.relation)}.{advice.q(action.column)} to "
+            f"{action.origin} renames {advice.rel(action)}.{advice.q(action.column)} to "
             f"{advice.q(action.name)}: the application running on the other name fails",
             f"in expand(): {advice.call('safe_rename_column', action, 'table', 'column', 'name')}",
         )

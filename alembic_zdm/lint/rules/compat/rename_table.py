@@ -57,7 +57,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} renames table {advice.q(action.relation)} to {advice.q(action.name)}: the "
+            f"{action.origin} renames table {advice.rel(action)} to {advice.q(action.name)}: the "
             "application running on the other name fails",
             f"in expand(): {advice.call('rename_table', action, 'table', 'name')}; "
             f'op.execute("{view}"); drop the view in contract()',

@@ -141,7 +141,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} adds a UNIQUE rule to existing rows of {advice.q(action.relation)}; it fails if "
+            f"{action.origin} adds a UNIQUE rule to existing rows of {advice.rel(action)}; it fails if "
             "production data has duplicates",
             f"op.validate_data_integrity({advice.q(query)}, {advice.q(f'{action.relation} has duplicate {cols}')}) first",
         )

@@ -55,10 +55,10 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         check_sql = f"length({name}) <= {length}"
         yield Hit.at(
             action,
-            f"column {advice.q(col.name)} of {advice.q(action.relation)} is {spec.render()}: on PostgreSQL "
+            f"column {advice.q(col.name)} of {advice.rel(action)} is {spec.render()}: on PostgreSQL "
             "that is text with a length check that is hard to change later"
             + (", and char(n) pads with spaces" if spec.name == "char" else ""),
             f"sa.Column({advice.q(col.name)}, sa.Text(){_nullable(col)}) with "
             f"op.add_check_constraint_safe({advice.q(f'ck_{table}_{name}_length')}, "
-            f"{advice.q(action.relation)}, {advice.q(check_sql)})",
+            f"{advice.rel(action)}, {advice.q(check_sql)})",
         )

@@ -62,7 +62,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         sql_type, sa_type, why = better
         yield Hit.at(
             action,
-            f"column {advice.q(col.name)} of {advice.q(action.relation)} is {spec.render()}, which {why}: "
+            f"column {advice.q(col.name)} of {advice.rel(action)} is {spec.render()}, which {why}: "
             f"use {sql_type}",
             f"sa.Column({advice.q(col.name)}, {sa_type}{_nullable(col)})",
         )

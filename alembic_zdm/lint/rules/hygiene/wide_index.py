@@ -57,7 +57,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         call = "op.add_index_concurrently" if target.is_postgresql else "op.create_index"
         yield Hit.at(
             action,
-            f"index {advice.q(action.name)} on {advice.q(action.relation)} has {len(action.columns)} columns: "
+            f"index {advice.q(action.name)} on {advice.rel(action)} has {len(action.columns)} columns: "
             "every write pays for them, and queries use only a leading prefix",
             f"{call}({action.arg('name')}, {action.arg('table')}, {first})  "
             f"# the {MAX_COLUMNS} most selective columns, checked with EXPLAIN",

@@ -70,7 +70,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         expr = default.text
         yield Hit.at(
             action,
-            f"{action.origin} adds {advice.q(col.name)} to {advice.q(action.relation)} with default {expr}, "
+            f"{action.origin} adds {advice.q(col.name)} to {advice.rel(action)} with default {expr}, "
             "which rewrites every row under an ACCESS EXCLUSIVE lock",
             f"op.add_column({action.arg('table')}, {advice.column(action)}); then in migrate(): "
             f"op.backfill({action.arg('table')}, set={{{advice.q(col.name)}: {advice.q(expr)}}})",

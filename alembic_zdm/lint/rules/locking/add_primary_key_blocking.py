@@ -62,7 +62,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} on existing table {advice.q(action.relation)} builds the key's index under an "
+            f"{action.origin} on existing table {advice.rel(action)} builds the key's index under an "
             "ACCESS EXCLUSIVE lock (and scans for NULLs if a column is nullable): no reads or writes meanwhile",
             f"{index}, then op.execute({advice.q(sql)}) (NOT NULL first with op.set_not_null_safe)",
         )

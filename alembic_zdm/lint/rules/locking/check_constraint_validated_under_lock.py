@@ -64,6 +64,6 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} on {advice.q(action.relation)} {why} to validate existing rows",
+            f"{action.origin} on {advice.rel(action)} {why} to validate existing rows",
             code,
         )

@@ -165,7 +165,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             change = f"to {new.render() if new else 'a new type'} (old type unknown: pass existing_type=)"
         yield Hit.at(
             action,
-            f"{action.origin} changes {advice.q(action.relation)}.{advice.q(action.column)} {change}, "
+            f"{action.origin} changes {advice.rel(action)}.{advice.q(action.column)} {change}, "
             "which rewrites the table under an exclusive lock",
             f"op.safe_change_column_type({action.arg('table')}, {action.arg('column')}, {advice.sa_type(new)}"
             f"{action.schema_kw})",

@@ -48,6 +48,6 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         yield Hit.at(
             action,
             f"{action.origin} builds {index} on existing table "
-            f"{advice.q(action.relation)} without CONCURRENTLY: writes to the table are blocked until the build ends",
+            f"{advice.rel(action)} without CONCURRENTLY: writes to the table are blocked until the build ends",
             advice.add_index_concurrently(action),
         )

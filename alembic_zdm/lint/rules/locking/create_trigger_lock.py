@@ -63,7 +63,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             continue
         yield Hit.at(
             action,
-            f"CREATE TRIGGER {advice.q(action.options.get('trigger'))} locks {advice.q(action.relation)} "
+            f"CREATE TRIGGER {advice.q(action.options.get('trigger'))} locks {advice.rel(action)} "
             "in SHARE ROW EXCLUSIVE mode: while it waits for running transactions, every write queues behind it",
             f"op.execute(\"SET LOCAL lock_timeout = '500ms'\")  # before the trigger {action.where}, "
             "in its own transaction; retry on timeout",

@@ -78,7 +78,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             continue
         yield Hit.at(
             action,
-            f"{action.origin} runs in the same transaction as {other.origin} on {advice.q(other.relation)} "
+            f"{action.origin} runs in the same transaction as {other.origin} on {advice.rel(other)} "
             f"(line {other.line}): the table stays locked until every row is changed",
             f"in migrate(): {advice.backfill(action)}",
         )

@@ -56,6 +56,6 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         yield Hit.at(
             action,
             f"DETACH PARTITION {options['partition']} without CONCURRENTLY takes an ACCESS EXCLUSIVE "
-            f"lock on {advice.q(action.relation)}: every query on every partition waits",
+            f"lock on {advice.rel(action)}: every query on every partition waits",
             f"with op.get_context().autocommit_block(): op.execute({advice.q(sql)})",
         )

@@ -40,9 +40,10 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
     for action in rev.actions:
         if action.kind is not Kind.DROP_INDEX or action.has(CONCURRENTLY) or action.new_table:
             continue
+        table = advice.rel(action) if action.table or "table" in action.code else "the table"
         yield Hit.at(
             action,
-            f"{action.origin} drops index {advice.q(action.name)} without CONCURRENTLY: it takes an "
-            "ACCESS EXCLUSIVE lock and every query on the table queues behind it",
+            f"{action.origin} drops {advice.index_ref(action)} without CONCURRENTLY: it takes an "
+            f"ACCESS EXCLUSIVE lock and every query on {table} queues behind it",
             advice.drop_index_concurrently(action),
         )

@@ -60,7 +60,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         table = action.relation or "table"
         yield Hit.at(
             action,
-            f"{action.origin} on existing table {advice.q(action.relation)} checks every row under an "
+            f"{action.origin} on existing table {advice.rel(action)} checks every row under an "
             "ACCESS EXCLUSIVE lock, and an exclusion constraint cannot be added NOT VALID",
             f"op.create_table({advice.q(table + '_new')}, ..., postgresql.ExcludeConstraint(...)) in "
             "expand(), dual-write and backfill, swap names in contract(); or a maintenance window",

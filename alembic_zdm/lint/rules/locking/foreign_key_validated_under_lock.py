@@ -61,7 +61,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} on {advice.q(action.relation)} validates every row while writes to both "
-            f"{advice.q(action.relation)} and {advice.q(ref_table or None)} are blocked",
+            f"{action.origin} on {advice.rel(action)} validates every row while writes to both "
+            f"{advice.rel(action)} and {advice.q(ref_table or None)} are blocked",
             code,
         )

@@ -94,7 +94,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         yield Hit.at(
             action,
             f"{action.origin} adds {_WHAT[kind]} {advice.q(action.column)} to existing table "
-            f"{advice.q(action.relation)}: every row gets a value, so it {rewrite}",
+            f"{advice.rel(action)}: every row gets a value, so it {rewrite}",
             _help(action, kind, target),
         )
 

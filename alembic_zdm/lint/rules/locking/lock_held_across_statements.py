@@ -113,7 +113,7 @@ def _check_transaction(actions: list[Action]) -> Iterator[Hit]:
             lock_reported = True
             yield Hit.at(
                 lock,
-                f"LOCK TABLE {advice.q(lock.relation)} IN {lock.options.get('mode', '')} MODE is held "
+                f"LOCK TABLE {advice.rel(lock)} IN {lock.options.get('mode', '')} MODE is held "
                 f"until the transaction ends, while {action.origin} (line {action.line}) and the rest "
                 f"{lock.where} run: writes to the table wait for all of it",
                 "lock only for the statement that needs it: move what follows into its own "
@@ -123,8 +123,8 @@ def _check_transaction(actions: list[Action]) -> Iterator[Hit]:
             first = next(iter(held.values()))
             yield Hit.at(
                 action,
-                f"{action.origin} scans {advice.q(action.relation)} while the transaction still holds "
-                f"the lock {first.origin} took on {advice.q(first.relation)} (line {first.line}): "
+                f"{action.origin} scans {advice.rel(action)} while the transaction still holds "
+                f"the lock {first.origin} took on {advice.rel(first)} (line {first.line}): "
                 "writes wait for the whole validation",
                 "validate in its own transaction: in migrate() of a phased revision, or a later "
                 "revision; op.add_foreign_key_safe / op.add_check_constraint_safe do both steps",
@@ -137,9 +137,9 @@ def _check_transaction(actions: list[Action]) -> Iterator[Hit]:
             first = next(iter(held.values()))
             yield Hit.at(
                 action,
-                f"{action.origin} locks {advice.q(relation)} while the transaction already holds a "
-                f"write-blocking lock on {advice.q(first.relation)} (line {first.line}) {action.where}: "
-                f"if it has to wait, writes to {advice.q(first.relation)} wait too",
+                f"{action.origin} locks {advice.rel(action)} while the transaction already holds a "
+                f"write-blocking lock on {advice.rel(first)} (line {first.line}) {action.where}: "
+                f"if it has to wait, writes to {advice.rel(first)} wait too",
                 "one table per transaction: a revision (or phase step) per table, or "
                 "transaction_per_migration with one table each",
             )

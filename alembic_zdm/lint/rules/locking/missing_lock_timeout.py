@@ -98,7 +98,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} locks {advice.q(action.relation)} with no lock timeout {action.where}: if it has "
+            f"{action.origin} locks {advice.rel(action)} with no lock timeout {action.where}: if it has "
             "to wait, every query on the table queues behind it",
             f"{code}  # first statement {action.where}{env}",
         )

@@ -53,6 +53,6 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"ALTER TABLE {advice.q(action.relation)} with {asked} blocks the table's writes for the whole copy",
+            f"ALTER TABLE {advice.rel(action)} with {asked} blocks the table's writes for the whole copy",
             "use ALGORITHM=INSTANT, or ALGORITHM=INPLACE, LOCK=NONE",
         )

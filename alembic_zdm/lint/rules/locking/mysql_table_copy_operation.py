@@ -81,4 +81,4 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             if action.kind is Kind.ALTER_TYPE
             else _GH_OST
         )
-        yield Hit.at(action, f"{action.origin} on {advice.q(action.relation)} {problem}", help_text)
+        yield Hit.at(action, f"{action.origin} on {advice.rel(action)} {problem}", help_text)

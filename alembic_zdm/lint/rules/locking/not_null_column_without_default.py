@@ -49,7 +49,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         default = col.python_default or "<value for existing rows>"
         yield Hit.at(
             action,
-            f"{action.origin} adds NOT NULL column {advice.q(col.name)} to {advice.q(action.relation)} without a "
+            f"{action.origin} adds NOT NULL column {advice.q(col.name)} to {advice.rel(action)} without a "
             "server default: existing rows have no value and the running application's INSERTs fail",
             f"op.add_required_column({action.arg('table')}, {advice.column(action, nullable=False)}, default={default}"
             f"{action.schema_kw})",

@@ -81,7 +81,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         )
         yield Hit.at(
             action,
-            f"{action.origin} on {advice.q(action.relation)}.{advice.q(action.column)} scans the whole table "
+            f"{action.origin} on {advice.rel(action)}.{advice.q(action.column)} scans the whole table "
             f"under an ACCESS EXCLUSIVE lock{hint}",
             advice.call("set_not_null_safe", action, "table", "column"),
         )

@@ -57,7 +57,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         sql = f"CREATE TABLE {table}_new (LIKE {table} INCLUDING ALL)"
         yield Hit.at(
             action,
-            f"ALTER TABLE {advice.q(action.relation)} {clause} rewrites the whole table under an "
+            f"ALTER TABLE {advice.rel(action)} {clause} rewrites the whole table under an "
             "ACCESS EXCLUSIVE lock: no reads or writes until the copy ends",
             f"op.execute({advice.q(sql)})  # in expand(), then dual-write, backfill and "
             "swap names in contract(); or use a maintenance window",

@@ -45,7 +45,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             continue
         yield Hit.at(
             action,
-            f"{action.origin} builds a unique index on {advice.q(action.relation)} under an ACCESS "
+            f"{action.origin} builds a unique index on {advice.rel(action)} under an ACCESS "
             "EXCLUSIVE lock: reads and writes wait until it is built",
             advice.call("add_unique_constraint_safe", action, "name", "table", "columns"),
         )
