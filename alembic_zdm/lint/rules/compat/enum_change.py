@@ -5,6 +5,11 @@ Flags, on PostgreSQL: `ALTER TYPE … RENAME VALUE`; `ALTER TYPE … ADD VALUE` 
 `BEFORE`/`AFTER`; and new enum types (`CREATE TYPE … AS ENUM`, or a native
 `sa.Enum(...)` column in `op.create_table`).
 
+**Default:** only the rename, which breaks the running application. The other two
+are design advice rather than downtime hazards (a value added at the end is the usual,
+safe way to extend an enum) and are reported when the rule is named in `select`
+(`select = ["ALL", "ZDM211"]`).
+
 **Databases:** PostgreSQL.
 
 ## Why is this bad?
@@ -58,6 +63,7 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
                 action,
                 f"{action.origin} adds {value!r} to enum {name} without BEFORE/AFTER: it sorts last",
                 f"op.execute(\"ALTER TYPE {name} ADD VALUE IF NOT EXISTS '{value}' AFTER '<existing value>'\")",
+                opt_in=True,
             )
         elif action.kind is Kind.CREATE_ENUM:
             column = action.column or "status"
@@ -68,4 +74,5 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
                 f'sa.Column({column!r}, sa.Text(), sa.CheckConstraint("{column} IN (...)")) or a lookup table'.replace(
                     "'", '"'
                 ),
+                opt_in=True,
             )
