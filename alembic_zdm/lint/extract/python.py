@@ -19,7 +19,8 @@ from . import ops
 from .backend import TARGET_KEY, DialectTest, for_dialect
 from .links import mark_new_objects
 from .sql import line_col, parse, short
-from .values import PLACEHOLDER, UNKNOWN, FString, Text, Value, dotted, resolve
+from .strings import PLACEHOLDER
+from .values import UNKNOWN, FString, Text, Value, dotted, resolve
 
 _MAX_INLINE_DEPTH = 3
 _EXECUTE = ("execute", "exec_driver_sql")
