@@ -69,3 +69,15 @@ def test_names_are_schema_qualified_in_messages_and_help() -> None:
         assert '"principals"' not in f.message.replace('"principals", ["role_id"]', ""), f.message
         if f.help.startswith("op."):
             assert "schema=" in f.help, f.help
+
+
+def test_foreign_key_names_both_schema_qualified_tables() -> None:
+    source = (
+        "from alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\n"
+        "def upgrade() -> None:\n"
+        "    op.create_foreign_key(None, 'comments', 'revisions', ['revision_id'], ['id'],\n"
+        "                          source_schema='event_editing', referent_schema='event_editing')\n"
+    )
+    (finding,) = [f for f in api.lint_source(source, "r.py", LintSettings()) if f.rule == "ZDM109"]
+    assert '"event_editing.comments" and "event_editing.revisions"' in finding.message
+    assert finding.help.endswith('source_schema="event_editing", referent_schema="event_editing")')

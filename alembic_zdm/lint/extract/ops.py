@@ -296,10 +296,10 @@ def constraint_builder(kind: str, table_param: str = "table_name") -> Builder:
         )
         flags = {m.NOT_VALID} if b.flag("postgresql_not_valid") else set()
         referent = b.text("referent_table")
-        referent_schema = b.text("referent_schema")
-        if referent and referent_schema:
-            referent = f"{referent_schema}.{referent}"
         options = {"references": referent} if referent else {}
+        referent_schema = b.text("referent_schema")
+        if referent_schema:
+            options["referent_schema"] = referent_schema
         remote = b.node("remote_cols")
         if remote is not None:
             options["remote"] = ast.unparse(remote)

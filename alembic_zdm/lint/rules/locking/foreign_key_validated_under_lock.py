@@ -52,16 +52,25 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
         if action.new_table or action.safe or (target.is_postgresql and action.has(NOT_VALID)):
             continue
         ref = action.options.get("references", "")
-        ref_table, _, ref_col = ref.partition(".")
+        ref_schema = action.options.get("referent_schema")
+        if action.options.get("remote") is None and ref.count(".") >= 1:
+            # sa.ForeignKey("schema.table.column") / ("table.column")
+            *path, ref_col = ref.split(".")
+            ref_table = path[-1]
+            ref_schema = path[0] if len(path) > 1 else ref_schema
+        else:
+            ref_table, ref_col = ref, ""
         remote = action.options.get("remote") or (f'["{ref_col}"]' if ref_col else '["id"]')
+        referent_kw = f", referent_schema={advice.q(ref_schema)}" if ref_schema else ""
         code = (
             f"op.add_foreign_key_safe({action.arg('name')}, {action.arg('table')}, "
             f"{advice.q(ref_table or None)}, {action.arg('columns')}, {remote}"
-            f"{advice.schema_kw(action, 'add_foreign_key_safe')})"
+            f"{advice.schema_kw(action, 'add_foreign_key_safe')}{referent_kw})"
         )
+        referent = f"{ref_schema}.{ref_table}" if ref_schema and ref_table else ref_table or None
         yield Hit.at(
             action,
             f"{action.origin} on {advice.rel(action)} validates every row while writes to both "
-            f"{advice.rel(action)} and {advice.q(ref_table or None)} are blocked",
+            f"{advice.rel(action)} and {advice.q(referent)} are blocked",
             code,
         )
