@@ -70,7 +70,10 @@ class Bound:
             node = self.node(name) if name else None
             if node is not None and not isinstance(node, ast.Constant):
                 value = resolve(node, self.env)
-                if not isinstance(value, (str, tuple)):
+                literal = isinstance(value, str) or (
+                    isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+                )
+                if not literal:
                     result[field] = ast.unparse(node)
         return result
 

@@ -395,6 +395,13 @@ def _constraint(table: str | None, con: Any) -> Action:
         condition = not_null_condition(text if text is not None else _deparse(con.raw_expr))
     columns = tuple(_names(con.keys) or _names(con.fk_attrs))
     flags = _flags((m.NOT_VALID, con.skip_validation), (m.USING_INDEX, con.indexname))
+    options: dict[str, str] = {}
+    if con.pktable:
+        options["references"] = getattr(con.pktable, "relname", "")
+        if getattr(con.pktable, "schemaname", None):
+            options["referent_schema"] = con.pktable.schemaname
+        if con.pk_attrs:
+            options["remote"] = json.dumps(_names(con.pk_attrs))
     return _act(
         Kind.ADD_CONSTRAINT,
         f"ADD CONSTRAINT {kind.replace('_', ' ').upper()}",
@@ -404,7 +411,7 @@ def _constraint(table: str | None, con: Any) -> Action:
         columns=columns,
         condition=condition,
         flags=flags,
-        options={"references": getattr(con.pktable, "relname", "")} if con.pktable else {},
+        options=options,
     )
 
 
