@@ -38,7 +38,9 @@ def mark_new_objects(rev: Revision) -> None:
     window (see :func:`_same_window`). In an undo function (``downgrade``,
     ``undo_*``) it is also a table the forward functions create: during a rollback
     the application runs the old code, which never knew it. (An index created
-    forward on an old table is not new: dropping it still locks that table.)
+    forward on an old table is not new: dropping it still locks that table.) A
+    table renamed earlier in the same window counts as new under its new name: no
+    running code uses that name yet (the rename itself is reported, ZDM205).
     """
     forward_tables: dict[str, str | None] = {}
     scopes: dict[str, tuple[dict[str, str | None], dict[str, tuple[str | None, str | None]]]] = {}
@@ -65,3 +67,7 @@ def mark_new_objects(rev: Revision) -> None:
             )
             continue
         action.new_table = _is_new(relation, *seen)
+        if action.kind is Kind.RENAME_TABLE and action.name:
+            # no running code knows the table under the name it is renamed to (yet)
+            renamed = f"{action.schema}.{action.name}" if action.schema else action.name
+            tables.setdefault(renamed, action.phase)

@@ -313,6 +313,11 @@ class PythonExtractor:
         if is_conn and name in _EXECUTE:
             self._op("execute", f"connection.{name}", node, scope, None)
             return True
+        if is_conn and name in ("commit", "rollback"):
+            # ends the transaction: the locks taken so far are released
+            end = Action(Kind.TRANSACTION, 0, 0, f"connection.{name}()", name="commit")
+            self._add([end], node, scope)
+            return True
         return False
 
     def _op(

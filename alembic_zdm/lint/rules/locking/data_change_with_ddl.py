@@ -5,8 +5,9 @@ Flags `UPDATE`, `DELETE` and `INSERT … SELECT` (raw SQL or SQLAlchemy Core) th
 run in the same transaction — the same phase function, outside
 `autocommit_block()`, with no `COMMIT` in between — *after* a schema change that
 locks an existing table. A data change that runs before the first such change holds
-no schema lock while it works and is not flagged. `op.backfill` commits each batch
-on its own and is never flagged.
+no schema lock while it works and is not flagged; nor are batches in a loop that
+commits (`conn.commit()` / `op.get_bind().commit()`) as it goes. `op.backfill`
+commits each batch on its own and is never flagged.
 
 **Databases:** PostgreSQL and SQLite, whose DDL is transactional. MySQL and MariaDB
 commit after every DDL statement, so the lock is not held across the update.
@@ -40,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ... import advice
-from ...model import LOCKING_KINDS, Action, Kind, Revision, Severity
+from ...model import IN_LOOP, LOCKING_KINDS, Action, Kind, Revision, Severity
 from ...registry import Hit, rule
 from ...target import Target
 
@@ -62,6 +63,11 @@ def _ddl(action: Action) -> bool:
 )
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
     ddl: dict[str | None, Action] = {}
+    commits_in_loop = {
+        a.phase
+        for a in rev.actions
+        if a.kind is Kind.TRANSACTION and a.name == "commit" and a.has(IN_LOOP)
+    }
     for action in rev.actions:
         if action.autocommit or (
             action.kind is Kind.TRANSACTION and action.name in ("begin", "commit")
@@ -73,6 +79,8 @@ def check(rev: Revision, target: Target) -> Iterator[Hit]:
             continue
         if action.kind is not Kind.DATA_CHANGE or action.safe:
             continue
+        if action.has(IN_LOOP) and action.phase in commits_in_loop:
+            continue  # batches committed one by one (conn.commit() in the loop)
         other = ddl.get(action.phase)
         if other is None:
             continue
