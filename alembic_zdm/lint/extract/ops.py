@@ -8,6 +8,7 @@ from the enclosing ``batch_alter_table``. This plugin's operations are mapped in
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 
 from .. import model as m
@@ -247,7 +248,8 @@ def _alter_column(origin: str, b: Bound, batch: str | None) -> list[Action]:
     if nullable is False and existing is not False:
         actions.append(new_action(Kind.SET_NOT_NULL, origin, **common))
     elif nullable is True and existing is not True:
-        actions.append(new_action(Kind.DROP_NOT_NULL, origin, **common))
+        known = {"existing_nullable": "false"} if existing is False else {}
+        actions.append(new_action(Kind.DROP_NOT_NULL, origin, options=known, **common))
     new_type = b.value("type_")
     if b.node("type_") is not None:
         old = b.value("existing_type")
@@ -278,10 +280,23 @@ def _create_table(origin: str, b: Bound, batch: str | None) -> list[Action]:
         if isinstance(col, ColumnSpec) and col.type is not None and col.type.name == "enum":
             actions.append(
                 new_action(
-                    Kind.CREATE_ENUM, origin, table=table, column=col.name, name=col.type.raw
+                    Kind.CREATE_ENUM,
+                    origin,
+                    table=table,
+                    column=col.name,
+                    name=_enum_name(col.type),
                 )
             )
     return actions
+
+
+_ENUM_NAME = re.compile(r"""\bname\s*=\s*['"]([^'"]+)['"]""")
+
+
+def _enum_name(spec: TypeSpec) -> str | None:
+    """The type name of ``sa.Enum(..., name="status")`` (``None`` when not given literally)."""
+    match = _ENUM_NAME.search(spec.raw)
+    return match.group(1) if match else None
 
 
 def constraint_builder(kind: str, table_param: str = "table_name") -> Builder:

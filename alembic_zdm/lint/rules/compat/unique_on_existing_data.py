@@ -12,8 +12,9 @@ without harm.
 It stays silent where the rows cannot hold duplicates: a UNIQUE rule on the same
 table was dropped earlier in the revision under the same name, or under a name that
 spells out every column of the new one (a unique index re-made as partial, a
-constraint widened by a column); or every column was added earlier in the same
-function without a default (it holds only NULLs) and no data change ran in between.
+constraint widened by a column); or one of its columns was added earlier in the same
+function without a default (it holds only NULLs, and NULLs never collide) and no
+data change ran in between.
 Downgrades are not checked.
 
 **Databases:** all.
@@ -97,10 +98,10 @@ def _replaces(rev: Revision, action: Action) -> bool:
 
 
 def _on_new_column(rev: Revision, action: Action) -> bool:
-    """Every column was added earlier in the same function without a server default.
+    """A column of the rule was added earlier in the same function without a default.
 
-    Such a column holds only NULLs, and NULLs never collide in a UNIQUE rule, unless
-    a data change in between filled it.
+    Such a column holds only NULLs, and a row with a NULL in any column of a UNIQUE
+    rule never collides with another, unless a data change in between filled it.
     """
     cols = set(action.columns)
     if not cols:
@@ -117,7 +118,7 @@ def _on_new_column(rev: Revision, action: Action) -> bool:
             col = earlier.coldef
             if col.name and col.server_default is None and col.python_default is None:
                 added.add(col.name)
-    return cols <= added
+    return bool(cols & added)
 
 
 @rule("ZDM209", "unique-on-existing-data", severity=Severity.WARNING)
