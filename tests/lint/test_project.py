@@ -200,3 +200,34 @@ def test_results_are_cached_per_project_facts(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert "ZDM123" not in [f.rule for f in api.lint(options).findings]
+
+
+CREATE_TRIGGER = textwrap.dedent(
+    """
+    from alembic import op
+
+    revision = "a1b2c3d4e5f6"
+    down_revision = None
+
+
+    def upgrade() -> None:
+        op.execute(
+            "CREATE TRIGGER release_files_requires_python AFTER INSERT ON release_files "
+            "FOR EACH ROW EXECUTE PROCEDURE update_requires_python()"
+        )
+
+
+    def downgrade() -> None:
+        op.execute("DROP TRIGGER release_files_requires_python ON release_files")
+    """
+)
+
+
+def test_lock_timeout_in_env_py_also_silences_zdm121(tmp_path: Path) -> None:
+    quiet = tmp_path / "with"
+    loud = tmp_path / "without"
+    set_line = 'connection.execute(text("SET lock_timeout = 4000"))'
+    with_timeout = make_project(quiet, CREATE_TRIGGER, set_line=set_line)
+    without = make_project(loud, CREATE_TRIGGER)
+    assert "ZDM121" not in rules_of(quiet, with_timeout)
+    assert "ZDM121" in rules_of(loud, without)

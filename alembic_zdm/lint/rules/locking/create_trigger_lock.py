@@ -3,8 +3,10 @@
 ## What it does
 Flags `CREATE [OR REPLACE] TRIGGER … ON <table>` in raw SQL on a table that existed
 before the revision, unless `lock_timeout` was set earlier in the same function (or
-script). The plugin's own `op.enable_dual_write` sets its own timeout and is never
-flagged.
+script), or is in force for every migration (set in `env.py`, or the plugin guards
+plain revisions — the same project settings ZDM123 reads), or the revision is phased
+(the runner sets it). The plugin's own `op.enable_dual_write` sets its own timeout
+and is never flagged.
 
 **Databases:** PostgreSQL, all versions.
 
@@ -49,6 +51,8 @@ from ...target import Target
 
 @rule("ZDM121", "create-trigger-lock", severity=Severity.WARNING, dialects=POSTGRESQL)
 def check(rev: Revision, target: Target) -> Iterator[Hit]:
+    if not rev.sql_mode and (rev.phased or rev.project.lock_timeout_in_effect is not None):
+        return  # the runner, env.py or the plugin's guard bounds the wait of every migration
     covered: set[str | None] = set()
     for action in rev.actions:
         if action.kind is Kind.SET_TIMEOUT and action.name == "lock_timeout":
