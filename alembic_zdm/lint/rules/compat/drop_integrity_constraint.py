@@ -10,10 +10,11 @@ lost:
 * the constraint was added earlier in the same revision (a temporary helper such as
   the `CHECK (col IS NOT NULL)` of the NOT NULL pattern);
 * it is put back later in the same function — a constraint of the same kind on the
-  same table under the same name, or an unnamed one whose default name
-  (`<table>_<columns>_fkey`, `_pkey`, `_check`) is the dropped name or whose columns
-  the dropped name spells out — the usual way to change `ON DELETE`, `DEFERRABLE`
-  or the referenced column;
+  same table under the same name, or an unnamed one (named by the naming
+  convention; a constraint keeps its old name when its column is renamed, so the
+  names need not match) — the usual way to change `ON DELETE`, `DEFERRABLE` or the
+  referenced column. The new constraint is checked by the rules for adding one
+  (ZDM108, ZDM109);
 * the table, or a column the constraint's name spells out, is dropped later in the
   same revision (the constraint goes with it; ZDM201/ZDM202 report the drop);
 * it sits in `downgrade()`/`undo_*()` (see "Defaults" in the linter guide).
@@ -52,7 +53,6 @@ from ...registry import Hit, rule
 from ...target import Target
 
 _KINDS = {"foreign_key": "FOREIGN KEY", "check": "CHECK", "primary_key": "PRIMARY KEY"}
-_SUFFIX = {"foreign_key": "fkey", "check": "check", "primary_key": "pkey"}
 
 
 def _restores(drop: Action, later: Action) -> bool:
@@ -61,12 +61,9 @@ def _restores(drop: Action, later: Action) -> bool:
         return False
     if later.constraint != drop.constraint:
         return False
-    if later.name is not None or drop.name is None:
-        return later.name == drop.name
-    cols = [c.lower() for c in later.columns]
-    default = "_".join([later.table or "", *cols, _SUFFIX.get(drop.constraint or "", "")])
-    dropped = drop.name.lower()
-    return dropped == default.lower() or (bool(cols) and all(c in dropped for c in cols))
+    # the same name, or an unnamed one (the naming convention names it; a constraint
+    # keeps its old name when its column is renamed, so names need not match)
+    return later.name is None or later.name == drop.name
 
 
 def _goes_with(drop: Action, later: Action) -> bool:
