@@ -339,8 +339,11 @@ def constraint_builder(kind: str, table_param: str = "table_name") -> Builder:
 
 
 def _drop_constraint(origin: str, b: Bound, batch: str | None) -> list[Action]:
-    kind = {"foreignkey": "foreign_key", "primary": "primary_key"}.get(
-        str(b.value("type_")), str(b.value("type_"))
+    given = b.value("type_")
+    kind = (
+        {"foreignkey": "foreign_key", "primary": "primary_key"}.get(given, given)
+        if isinstance(given, str)
+        else None  # no type_= (or not a literal): the kind is not known
     )
     return [
         new_action(
