@@ -17,7 +17,7 @@ import copy
 import dataclasses
 import re
 
-from ..model import Action
+from ..model import Action, Kind
 from ..target import Target
 
 _NOT_NULL_CHECK = re.compile(
@@ -103,7 +103,9 @@ def _plain_select(sql: str) -> bool:
 
 def _parse(sql: str, target: Target, params: bool) -> Parsed:
     if params and _plain_select(sql):
-        return [SqlStatement(0, [], "SelectStmt")], []
+        # not parsed, but still a statement that runs (ZDM110: under a lock taken before)
+        read = Action(kind=Kind.QUERY, line=0, col=0, origin="SELECT", via_sql=True)
+        return [SqlStatement(0, [read], "SelectStmt")], []
     text = _SURROGATE.sub("\ufffd", sql)  # lone surrogates cannot be encoded for the parser
     if params:
         text = bind_parameters(text, target)

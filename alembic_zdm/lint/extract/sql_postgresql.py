@@ -195,9 +195,6 @@ def _schema_of(stmt: Any) -> str | None:
     """The schema the statement names for its table (``events.principals``)."""
     relation = getattr(stmt, "relation", None)
     schema = getattr(relation, "schemaname", None) if relation is not None else None
-    if schema is None and _kind(stmt) == "DropStmt":
-        names = [_names(obj) for obj in stmt.objects or () if isinstance(obj, tuple)]
-        schema = names[0][0] if names and len(names[0]) > 1 else None
     return schema or None
 
 
@@ -257,11 +254,12 @@ def _drop(stmt: Any) -> list[Action]:
     flags = _flags((m.CONCURRENTLY, stmt.concurrent), (m.IF_EXISTS, stmt.missing_ok))
     result = []
     for obj in stmt.objects or ():
-        name = _names(obj)[-1] if isinstance(obj, (list, tuple)) else getattr(obj, "sval", None)
+        path = _names(obj) if isinstance(obj, (list, tuple)) else [getattr(obj, "sval", None)]
+        name, schema = path[-1], (path[-2] if len(path) > 1 else None)
         if kind is Kind.DROP_INDEX:
-            result.append(_act(kind, "DROP INDEX", name=name, flags=flags))
+            result.append(_act(kind, "DROP INDEX", name=name, schema=schema, flags=flags))
         else:
-            result.append(_act(kind, "DROP TABLE", table=name, flags=flags))
+            result.append(_act(kind, "DROP TABLE", table=name, schema=schema, flags=flags))
     return result
 
 
@@ -507,7 +505,7 @@ def _rename(stmt: Any) -> list[Action]:
     if stmt.renameType == "OBJECT_SCHEMA":
         options = {"statement": "rename_schema", "new_name": stmt.newname or ""}
         return [_act(Kind.OTHER_DDL, "RENAME", table=table, name=stmt.subname, options=options)]
-    if stmt.renameType == ObjectType.OBJECT_INDEX:
+    if stmt.renameType == "OBJECT_INDEX":
         # ALTER INDEX … RENAME: SHARE UPDATE EXCLUSIVE on the index, no table lock
         options = {"statement": "rename_index", "new_name": stmt.newname or ""}
         return [_act(Kind.OTHER_DDL, "ALTER INDEX … RENAME", name=table, options=options)]
@@ -559,7 +557,7 @@ def _select(stmt: Any) -> list[Action]:
     tables = [
         getattr(node, "relname", None)
         for node in stmt.fromClause or ()
-        if type(node).__name__ == "RangeVar"
+        if _kind(node) == "RangeVar"
     ]
     return [_act(Kind.QUERY, "SELECT", table=tables[0] if tables else None)]
 
