@@ -115,21 +115,7 @@ def plan_postgresql_unique(op: AddUniqueConstraintSafeOp, ctx: PlanContext) -> l
         )
         return [_pg_drop(op, ctx), drop_index]
     if ctx.phase is Phase.EXPAND:
-        build = Statement(
-            pg.create_index(
-                q, op.constraint_name, op.table_name, op.columns, schema=op.schema, unique=True
-            ),
-            lock=LockLevel.SHARE_UPDATE_EXCLUSIVE,
-            timeout_class=TimeoutClass.CONCURRENT,
-            autocommit=True,
-            table=op.table_name,
-            schema=op.schema,
-            scans=True,
-            description=f"Build unique index {op.constraint_name!r} on {op.table_name!r} concurrently",
-            builds_index=op.constraint_name,
-            **_done(op, ctx, pg.CONSTRAINT_EXISTS),
-        )
-        return [build]
+        return [_pg_unique_index(op, ctx, _done(op, ctx, pg.CONSTRAINT_EXISTS))]
     if ctx.phase is Phase.MIGRATE and not ctx.undo:
         attach = Statement(
             pg.add_unique_using_index(
@@ -142,4 +128,31 @@ def plan_postgresql_unique(op: AddUniqueConstraintSafeOp, ctx: PlanContext) -> l
             **_done(op, ctx, pg.CONSTRAINT_EXISTS),
         )
         return [attach]
+    if ctx.phase is Phase.MIGRATE:
+        # PostgreSQL cannot detach a constraint and keep its index: drop the constraint
+        # (and with it the index), then rebuild the index as expand left it.
+        index_done = {
+            "done_check": pg.INDEX_VALID,
+            "done_params": {"rel": q.table(op.constraint_name, op.schema)},
+        }
+        return [_pg_drop(op, ctx), _pg_unique_index(op, ctx, index_done)]
     return []
+
+
+def _pg_unique_index(
+    op: AddUniqueConstraintSafeOp, ctx: PlanContext, done: dict[str, Any]
+) -> Statement:
+    return Statement(
+        pg.create_index(
+            ctx.quoter, op.constraint_name, op.table_name, op.columns, schema=op.schema, unique=True
+        ),
+        lock=LockLevel.SHARE_UPDATE_EXCLUSIVE,
+        timeout_class=TimeoutClass.CONCURRENT,
+        autocommit=True,
+        table=op.table_name,
+        schema=op.schema,
+        scans=True,
+        description=f"Build unique index {op.constraint_name!r} on {op.table_name!r} concurrently",
+        builds_index=op.constraint_name,
+        **done,
+    )

@@ -195,6 +195,9 @@ def alter_column_nullability(
     return f"ALTER TABLE {q.table(table, schema)} ALTER COLUMN {q.name(column)} {action}"
 
 
+INDEX_VALID = "SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(:rel) AND indisvalid"
+"""One row when index ``:rel`` (quoted, schema-qualified name) exists and is valid."""
+
 CONSTRAINT_EXISTS = (
     "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(:rel) AND conname = :name"
 )

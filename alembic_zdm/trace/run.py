@@ -8,7 +8,7 @@ the target, recording every statement of every phase step.
 
 from __future__ import annotations
 
-import copy
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from .model import TraceReport
@@ -42,26 +42,19 @@ def _probe(url: str) -> Any:
     )
 
 
-def _scratch(config: Config, url: str | None) -> tuple[str, bool]:
-    """The scratch URL, and whether trace created it (and must drop it)."""
+def _server(config: Config, url: str | None) -> str | None:
+    """The server to create a fresh scratch database on (``None``: use *url* as it is)."""
     from ..errors import ConfigError
 
     if url:
-        return url, False
+        return None
     configured = config.get_main_option("sqlalchemy.url")
     if not configured:
         raise ConfigError(
             "trace needs a scratch database: give --url, or set sqlalchemy.url so trace can "
             "create a fresh database on that server."
         )
-    from ..testing.databases import create_database
-
-    if configured.startswith("sqlite"):
-        import tempfile
-
-        folder = tempfile.mkdtemp(prefix="zdm-trace-")
-        return f"sqlite:///{folder}/trace.db", False
-    return create_database(configured, prefix="zdm_trace"), True
+    return configured
 
 
 def trace(
@@ -87,16 +80,16 @@ def trace(
 
     from .. import events
     from ..config import load_settings
+    from ..testing.scratch import fresh_database, scratch_config
     from .recorder import Recorder
 
-    scratch, created = _scratch(config, url)
-    cfg = copy.copy(config)
-    cfg.file_config = copy.deepcopy(config.file_config)
-    cfg.set_main_option("sqlalchemy.url", scratch.replace("%", "%%"))
-    settings = load_settings(config)
-    parsed = make_url(scratch)
-    report = TraceReport(parsed.get_backend_name(), parsed.database or "", max_write_block_ms)
-    try:
+    server = _server(config, url)
+    with contextlib.ExitStack() as stack:
+        scratch = url or stack.enter_context(fresh_database(str(server), prefix="zdm_trace"))
+        cfg = scratch_config(config, scratch)
+        settings = load_settings(config)
+        parsed = make_url(scratch)
+        report = TraceReport(parsed.get_backend_name(), parsed.database or "", max_write_block_ms)
         if start:
             command.upgrade(cfg, start)
         script = ScriptDirectory.from_config(cfg)
@@ -106,19 +99,10 @@ def trace(
         try:
             with events.listening(recorder.on_event):
                 for phase in (1, 2):
-                    command.upgrade(
-                        cfg,
-                        f"zdm-phase:{phase}@{target}"
-                        if target not in ("head", "heads")
-                        else f"zdm-phase:{phase}",
-                    )
+                    limit = "" if target in ("head", "heads") else f"@{target}"
+                    command.upgrade(cfg, f"zdm-phase:{phase}{limit}")
                 command.upgrade(cfg, target)
         finally:
             recorder.uninstall()
         report.steps = recorder.steps
-    finally:
-        if created:
-            from ..testing.databases import drop_database
-
-            drop_database(scratch)
     return report

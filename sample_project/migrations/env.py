@@ -16,7 +16,11 @@ target_metadata = Base.metadata
 
 
 def database_url() -> str:
-    url = config.attributes.get("database_url") or os.environ.get("DATABASE_URL")
+    url = (
+        config.attributes.get("database_url")
+        or config.get_main_option("sqlalchemy.url")  # set by alembic-zdm trace and the checks
+        or os.environ.get("DATABASE_URL")
+    )
     if not url:
         raise SystemExit("Set DATABASE_URL (e.g. postgresql+psycopg://postgres@localhost/shop).")
     return url

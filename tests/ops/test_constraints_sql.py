@@ -128,6 +128,13 @@ def test_unique_constraint_naive_vs_phases() -> None:
     undo = phase_sql(uq, Phase.EXPAND, undo=True)
     assert undo[2] == "ALTER TABLE users DROP CONSTRAINT IF EXISTS uq_users_email"
     assert "DROP INDEX CONCURRENTLY IF EXISTS uq_users_email" in undo
+    # undo of migrate leaves what expand left: the unique index, no constraint
+    undo_migrate = phase_sql(uq, Phase.MIGRATE, undo=True)
+    drop = undo_migrate.index("ALTER TABLE users DROP CONSTRAINT IF EXISTS uq_users_email")
+    build = undo_migrate.index(
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS uq_users_email ON users (email)"
+    )
+    assert drop < build
 
 
 def test_plain_upgrade_runs_every_phase_in_order() -> None:
