@@ -66,6 +66,27 @@ class ZdmSettings:
     """Let the contract phase drop what the models still map (logged)."""
     phase: int | None = None
     """Phase target given as ``-x zdm_phase=N`` (a number or a name: ``-x zdm_phase=migrate``)."""
+    health_checks: tuple[str, ...] = ()
+    """Health checks before every step and between backfill batches (docs/safety.md)."""
+    replica_urls: tuple[str, ...] = ()
+    """Replicas whose lag the ``replica_lag`` check measures."""
+    health_max_wait_s: float = 300.0
+    """How long a throttling check may hold the run before it aborts."""
+    health_poll_ms: int = 500
+    """How often a throttled run asks the checks again."""
+    health_replica_lag_s: float = 10.0
+    health_lock_waiters: int = 1
+    health_connections_pct: float = 90.0
+    health_sql: str | None = None
+    health_sql_max: float = 0.0
+    release: str | None = None
+    """The application release being deployed (``-x zdm_release=2.4.0``), for the contract gate."""
+    contract_gate_application_name: str | None = None
+    """``application_name`` pattern of the application's sessions, with ``{version}``."""
+    contract_gate_heartbeat_table: str | None = None
+    """A table (``version``, ``seen_at``) the application's servers write their release to."""
+    contract_gate_heartbeat_s: float = 60.0
+    """A heartbeat this recent means that release is still running."""
     listeners: tuple[str, ...] = ()
     """Event listeners, ``package.module:function`` each (docs/safety.md)."""
     event_log: str | None = None

@@ -82,3 +82,11 @@ class ModelsCheckError(ZdmError):
 
 class ConfigError(ZdmError):
     """A setting with a value that cannot be used."""
+
+
+class HealthAbortError(ZdmError):
+    """A health check said abort, or kept the run throttled past ``health_max_wait_s``."""
+
+
+class ContractGateError(ZdmError):
+    """A contract step refused: sessions of the previous release are still connected."""

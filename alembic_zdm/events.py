@@ -41,6 +41,7 @@ EVENT_NAMES = (
     "backfill:progress",
     "health:throttle",
     "health:abort",
+    "contract:forced",
     "error",
     "rollback:complete",
     "migration:complete",
@@ -120,7 +121,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _load(spec: str) -> Listener:
+def _load(spec: str, setting: str = "listeners", what: str = "Listener") -> Listener:
     from .errors import ConfigError
 
     module_name, _, attr = spec.partition(":")
@@ -130,12 +131,12 @@ def _load(spec: str) -> Listener:
             target = getattr(target, part)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(
-            f"Listener {spec!r} in the 'listeners' setting cannot be loaded ({exc}); "
+            f"{what} {spec!r} in the {setting!r} setting cannot be loaded ({exc}); "
             "write it as 'package.module:function'."
         ) from None
     if not attr or not callable(target):
         raise ConfigError(
-            f"Listener {spec!r} in the 'listeners' setting is not a callable; "
+            f"{what} {spec!r} in the {setting!r} setting is not a callable; "
             "write it as 'package.module:function'."
         )
     listener: Listener = target

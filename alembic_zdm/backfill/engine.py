@@ -106,8 +106,10 @@ class _Run:
         options: BackfillOptions,
         checkpoints: CheckpointStore | None,
         on_progress: Listener | None,
+        gate: Any = None,
     ) -> None:
         self.conn = connection
+        self.gate = gate
         self.spec = spec
         self.options = options
         self.store = checkpoints
@@ -200,6 +202,7 @@ class _Run:
                 self.reporter.emit(self.event(done=False))
                 if self.options.pause_ms:
                     time.sleep(self.options.pause_ms / 1000)
+                self.wait_until_healthy()
         except BaseException:
             self.reporter.abort()
             raise
@@ -209,6 +212,21 @@ class _Run:
 
     total: int | None = None
 
+    def wait_until_healthy(self) -> None:
+        """Between batches: pause while a health check throttles; then a smaller batch."""
+        if self.gate is None:
+            return
+
+        def paused(verdict: Any) -> None:
+            self.reporter.emit(dataclasses.replace(self.event(done=False), paused=str(verdict)))
+
+        where = (
+            f"the next batch of the backfill of {self.spec.qualified} ({self.rows:,} rows done "
+            "so far are committed; the re-run resumes after them)"
+        )
+        if self.gate.wait(where, on_throttle=paused):
+            self.size = max(self.options.min_batch, self.size // 2)
+
 
 def run_backfill(
     connection: Any,
@@ -216,6 +234,7 @@ def run_backfill(
     options: BackfillOptions | None = None,
     checkpoints: CheckpointStore | None = None,
     on_progress: Listener | None = None,
+    gate: Any = None,
 ) -> BackfillResult:
     """Backfill *spec* in key-range batches on an **autocommit** *connection*.
 
@@ -225,8 +244,10 @@ def run_backfill(
     :param options: sizing and timeouts (defaults: :class:`BackfillOptions`).
     :param checkpoints: where to keep the last key done (resume after a kill).
     :param on_progress: called with a :class:`BackfillProgress` after every batch.
+    :param gate: a :class:`~alembic_zdm.health.HealthGate` asked between batches.
     """
-    return _Run(connection, spec, options or BackfillOptions(), checkpoints, on_progress).run()
+    run = _Run(connection, spec, options or BackfillOptions(), checkpoints, on_progress, gate)
+    return run.run()
 
 
 def reset_checkpoint(connection: Any, spec: BackfillSpec, checkpoints: CheckpointStore) -> None:

@@ -34,6 +34,7 @@ class BackfillProgress:
     :param batch_size: the key-range size of the next batch.
     :param last_key: the checkpoint (last key done).
     :param done: True on the final event.
+    :param paused: why the backfill waits before its next batch (a health check), if it does.
     """
 
     table: str
@@ -46,6 +47,8 @@ class BackfillProgress:
     batch_size: int
     last_key: list[Any] | None
     done: bool = False
+    paused: str | None = None
+    """Why the backfill is paused (a health check throttles), else ``None``."""
 
 
 Listener = Callable[[BackfillProgress], None]
@@ -109,9 +112,16 @@ class Reporter:
         for callback in self._callbacks:
             callback(event)
         if self._bar is not None:
+            description = f"{self.table} (paused: {event.paused})" if event.paused else self.table
             self._bar.update(
-                self._task, completed=event.rows, total=event.total_estimate, rate=event.rows_per_s
+                self._task,
+                completed=event.rows,
+                total=event.total_estimate,
+                rate=event.rows_per_s,
+                description=description,
             )
+        elif event.paused:
+            log.info("backfill %s paused: %s", self.table, event.paused)
 
     def finish(self, event: BackfillProgress) -> None:
         """Report the end: stop the bar, log the summary line."""

@@ -260,7 +260,14 @@ class Ctx:
                     + ";"
                 )
                 return
-            run_backfill(self.connection, spec, options, self.checkpoints())
+            from ..health import gate_for
+
+            gate = gate_for(self.settings, self.connection)
+            try:
+                run_backfill(self.connection, spec, options, self.checkpoints(), gate=gate)
+            finally:
+                if gate is not None:
+                    gate.close()
 
     def forget_backfill(self, spec: BackfillSpec) -> None:
         """Undo of a backfill: nothing to revert in the data, but forget its checkpoint."""

@@ -105,6 +105,7 @@ class Executor:
         started = time.monotonic()
         self._emit("step:start", step)
         try:
+            self._wait_until_healthy(step)
             with self._forward_backfill(step):
                 self._attempts(step, checkpoints, after)
         except Exception as exc:
@@ -125,6 +126,23 @@ class Executor:
             failure._zdm_reported = True  # type: ignore[attr-defined]
             raise failure from exc
         self._emit("step:complete", step, duration_s=time.monotonic() - started)
+
+    def _wait_until_healthy(self, step: PlanStep) -> None:
+        """Health gates before every step, the contract gate before contract (DESIGN §13)."""
+        if not self.online:
+            return
+        from ..health import gate_for
+
+        gate = gate_for(self.settings, self.ctx.connection)
+        if gate is not None:
+            try:
+                gate.wait(f"the {step.describe()} (nothing of it ran)")
+            finally:
+                gate.close()
+        if step.phase is Phase.CONTRACT and not step.undo:
+            from ..health.contract_gate import check_contract_gate
+
+            check_contract_gate(self.settings, self.ctx.connection, step.describe())
 
     def _emit(self, name: str, step: PlanStep, **fields: Any) -> None:
         if not self.online:
