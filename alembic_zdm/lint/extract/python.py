@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import json
 
 from .. import model as m
 from ..model import ALL_FUNCTIONS, PHASE_FUNCTIONS, Action, FunctionInfo, Kind, Problem, Revision
@@ -387,17 +388,41 @@ class PythonExtractor:
                     (node.lineno, node.end_lineno or node.lineno),
                 )
             )
+        holes = dict(value.holes) if isinstance(value, FString) else {}
         for stmt in statements:
             rel_line, rel_col = line_col(sql, stmt.offset)
             for action in stmt.actions:
                 if action.table == PLACEHOLDER:
-                    action.table = None  # an f-string hole: the table is not known
+                    action.table = None  # a part that is not known: the table is not known
+                if holes:
+                    _name_holes(action, holes)
                 if multiline and str_node is not None and rel_line > 1:
                     action.line, action.col = str_node.lineno + rel_line - 1, rel_col
                 else:
                     action.line, action.col = node.lineno, node.col_offset + 1
                 action.origin = f"{action.origin} in {origin}()"
             self._add(stmt.actions, node, scope, positioned=True)
+
+
+def _name_holes(action: Action, holes: dict[str, str]) -> None:
+    """Names built in an f-string read as the user wrote them: ``{table}`` or
+    ``ix_{table}_v`` in messages, ``table`` or ``f"ix_{table}_v"`` in help code."""
+    order = sorted(holes, key=len, reverse=True)
+
+    def spelled(value: str) -> str:
+        for placeholder in order:
+            value = value.replace(placeholder, "{" + holes[placeholder] + "}")
+        return value
+
+    for field in ("table", "name", "column"):
+        value = getattr(action, field)
+        if isinstance(value, str) and "zdm_param_" in value:
+            text = spelled(value)
+            setattr(action, field, text)
+            whole = value in holes
+            action.code = {**action.code, field: holes[value] if whole else "f" + json.dumps(text)}
+    if any("zdm_param_" in c for c in action.columns):
+        action.columns = tuple(spelled(c) for c in action.columns)
 
 
 def _core_dml(arg: ast.expr | None, value: Value, origin: str) -> Action:

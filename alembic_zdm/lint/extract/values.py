@@ -38,9 +38,11 @@ class Text:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FString:
-    """An f-string: its constant parts with ``{expr}`` holes filled by placeholders."""
+    """SQL with parts not known statically (f-string holes, unknown operands) filled by
+    placeholder identifiers; ``holes`` maps an f-string's placeholders to their source."""
 
     sql: str
+    holes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -185,7 +187,7 @@ def _type_or_unknown(name: str, spelling: str = "") -> Value:
 
 def _fstring(node: ast.JoinedStr, env: Mapping[str, Value]) -> Value:
     parts: list[str] = []
-    partial = False
+    holes: list[tuple[str, str]] = []
     for value in node.values:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             parts.append(strings.clean(value.value))
@@ -193,9 +195,14 @@ def _fstring(node: ast.JoinedStr, env: Mapping[str, Value]) -> Value:
         known = None
         if isinstance(value, ast.FormattedValue) and value.format_spec is None:
             known = strings.literal(resolve(value.value, env)) if value.conversion == -1 else None
-        parts.append(known if known is not None else PLACEHOLDER)
-        partial = partial or known is None
-    return FString("".join(parts)) if partial else "".join(parts)
+        if known is not None:
+            parts.append(known)
+            continue
+        placeholder = f"{PLACEHOLDER}_{len(holes)}"
+        source = ast.unparse(value.value) if isinstance(value, ast.FormattedValue) else "?"
+        holes.append((placeholder, source))
+        parts.append(placeholder)
+    return FString("".join(parts), tuple(holes)) if holes else "".join(parts)
 
 
 def _call(node: ast.Call, env: Mapping[str, Value]) -> Value:
