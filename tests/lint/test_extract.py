@@ -217,7 +217,7 @@ def upgrade() -> None:
 def test_fstring_holes_read_as_written() -> None:
     from alembic_zdm.lint import api
 
-    source = '''
+    source = """
 from alembic import op
 
 revision = "c5"
@@ -228,7 +228,7 @@ SCHEMA = "events"
 def upgrade() -> None:
     for table in ("a_ratings", "b_ratings"):
         op.execute(f"CREATE INDEX ix_{table}_v ON {SCHEMA}.{table} (value)")
-'''
+"""
     (finding,) = [f for f in api.lint_source(source) if f.rule == "ZDM101"]
     assert 'index "ix_{table}_v" on existing table "{table}"' in finding.message
     assert finding.help == 'op.add_index_concurrently(f"ix_{table}_v", table, ["value"])'
