@@ -230,5 +230,7 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX ix_{table}_v ON {SCHEMA}.{table} (value)")
 """
     (finding,) = [f for f in api.lint_source(source) if f.rule == "ZDM101"]
-    assert 'index "ix_{table}_v" on existing table "{table}"' in finding.message
-    assert finding.help == 'op.add_index_concurrently(f"ix_{table}_v", table, ["value"])'
+    assert 'index "ix_{table}_v" on existing table "events.{table}"' in finding.message
+    assert finding.help == (
+        'op.add_index_concurrently(f"ix_{table}_v", table, ["value"], schema="events")'
+    )
