@@ -303,29 +303,27 @@ def run_scope(settings: ZdmSettings, command: str, target: str | None) -> Iterat
     outer, _command = _command, command
     started = time.monotonic()
     emit(settings, "migration:start", command=command, target=target)
+
+    def complete(outcome: str) -> None:
+        duration = time.monotonic() - started
+        emit(
+            settings,
+            "migration:complete",
+            command=command,
+            target=target,
+            duration_s=duration,
+            reason=outcome,
+        )
+
     try:
         yield
     except BaseException as exc:
         if not getattr(exc, "_zdm_reported", False):
             emit(settings, "error", command=command, reason=_first_line(exc))
-        emit(
-            settings,
-            "migration:complete",
-            command=command,
-            target=target,
-            duration_s=time.monotonic() - started,
-            reason="failed",
-        )
+        complete("failed")
         raise
     else:
-        emit(
-            settings,
-            "migration:complete",
-            command=command,
-            target=target,
-            duration_s=time.monotonic() - started,
-            reason="ok",
-        )
+        complete("ok")
     finally:
         _command = outer
 

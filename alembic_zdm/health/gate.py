@@ -79,7 +79,6 @@ class HealthGate:
     def wait(self, where: str, on_throttle: Callable[[Verdict], None] | None = None) -> bool:
         """Return when healthy (True if it had to wait); raise on abort or after the max wait."""
         from ..errors import HealthAbortError
-        from ..events import current_command, emit
 
         started = time.monotonic()
         throttled = False
@@ -95,33 +94,30 @@ class HealthGate:
                     else f"kept the run throttled for {waited:.0f} s (health_max_wait_s "
                     f"{self.settings.health_max_wait_s:g}): {verdict}"
                 )
-                emit(
-                    self.settings,
-                    "health:abort",
-                    command=current_command(),
-                    reason=str(verdict),
-                    check=verdict.check,
-                    value=verdict.value,
-                    where=where,
-                )
+                self._emit("health:abort", verdict, where)
                 raise HealthAbortError(
                     f"The health check {verdict.check} {why}; stopped before {where}. "
                     "Fix the cause and run the same command again to continue."
                 )
             if not throttled:
-                emit(
-                    self.settings,
-                    "health:throttle",
-                    command=current_command(),
-                    reason=str(verdict),
-                    check=verdict.check,
-                    value=verdict.value,
-                    where=where,
-                )
+                self._emit("health:throttle", verdict, where)
                 if on_throttle is not None:
                     on_throttle(verdict)
                 throttled = True
             time.sleep(self.settings.health_poll_ms / 1000)
+
+    def _emit(self, name: str, verdict: Verdict, where: str) -> None:
+        from ..events import current_command, emit
+
+        emit(
+            self.settings,
+            name,
+            command=current_command(),
+            reason=str(verdict),
+            check=verdict.check,
+            value=verdict.value,
+            where=where,
+        )
 
     def close(self) -> None:
         """Release the gate's engines."""

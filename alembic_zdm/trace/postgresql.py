@@ -17,19 +17,11 @@ import threading
 import time
 from typing import Any
 
+from ..dialects.postgresql import _MODE_NAMES
 from ..sql.statement import LockLevel
 from .model import HeldLock, TracedStatement
 
-_MODES = {
-    "AccessShareLock": LockLevel.ACCESS_SHARE,
-    "RowShareLock": LockLevel.ROW_SHARE,
-    "RowExclusiveLock": LockLevel.ROW_EXCLUSIVE,
-    "ShareUpdateExclusiveLock": LockLevel.SHARE_UPDATE_EXCLUSIVE,
-    "ShareLock": LockLevel.SHARE,
-    "ShareRowExclusiveLock": LockLevel.SHARE_ROW_EXCLUSIVE,
-    "ExclusiveLock": LockLevel.EXCLUSIVE,
-    "AccessExclusiveLock": LockLevel.ACCESS_EXCLUSIVE,
-}
+_MODES = _MODE_NAMES  # pg_locks mode name → LockLevel, as the executor reads them
 _RANK = {name: list(LockLevel).index(level) for name, level in _MODES.items()}
 _USER_TABLES = (
     "SELECT c.oid, c.oid::regclass::text, c.relfilenode FROM pg_class c "
