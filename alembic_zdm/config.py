@@ -57,6 +57,8 @@ class ZdmSettings:
     backfill_pause_ms: int = 0
     """Pause between backfill batches."""
     backfill_statement_timeout_ms: int = 30_000
+    guard_plain_revisions: bool = True
+    """Plain ``upgrade()``/``downgrade()`` revisions run under the lock timeout and retries too."""
     runner_lock_wait_s: float = 30.0
     """How long a second runner waits for the single-runner lock before giving up."""
     state_table: str = "alembic_zdm_state"

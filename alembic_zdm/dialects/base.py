@@ -140,6 +140,12 @@ class DialectSupport:
         """True for an error that a retry may cure (lock timeout, deadlock)."""
         raise NotImplementedError
 
+    def has_own_lock_timeout(self, saved: dict[str, str]) -> bool:
+        """True when values from :meth:`read_timeouts` show a lock timeout that is not the
+        server's built-in default (set in env.py, the connect arguments, a role or the
+        server's configuration): the guard of plain revisions then keeps it."""
+        return False
+
     def translate_error(self, error: BaseException, statement: Statement) -> ZdmError | None:
         """A user-facing error for a database error the user can fix, else ``None``."""
         return None
@@ -174,6 +180,19 @@ class DialectSupport:
     ) -> list[Blocker]:
         """Other sessions holding or awaiting a lock on *table* that conflicts with *lock*."""
         raise NotImplementedError
+
+    def held_write_locks(self, connection: Connection) -> list[str]:
+        """Tables on which this connection's open transaction holds write-blocking locks.
+
+        Empty where DDL commits at once (MySQL/MariaDB) or locks are per database (SQLite).
+        """
+        return []
+
+    def lock_table_sql(
+        self, table: str, schema: str | None, lock: LockLevel, *, nowait: bool
+    ) -> str | None:
+        """SQL that takes *lock* on *table* (*nowait*: or fails at once); ``None``: no such SQL."""
+        return None
 
     def table_exists(self, connection: Connection, table: str, schema: str | None) -> bool:
         """True when *table* exists."""

@@ -129,6 +129,9 @@ class MySQLSupport(DialectSupport):
         after = [my.set_session(name, "DEFAULT") for name, _ in variables]
         return before, after
 
+    def has_own_lock_timeout(self, saved: dict[str, str]) -> bool:
+        return int(saved.get("lock_wait_timeout", my.MAX_LOCK_WAIT_S)) != my.MAX_LOCK_WAIT_S
+
     def is_lock_timeout(self, error: BaseException) -> bool:
         return error_code(error) in (LOCK_WAIT_TIMEOUT, DEADLOCK, LOCK_NOWAIT)
 

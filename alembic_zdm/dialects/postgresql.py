@@ -102,6 +102,9 @@ class PostgresSupport(DialectSupport):
     def is_lock_timeout(self, error: BaseException) -> bool:
         return sqlstate(error) in (LOCK_TIMEOUT, DEADLOCK)
 
+    def has_own_lock_timeout(self, saved: dict[str, str]) -> bool:
+        return saved.get("lock_timeout", "0") not in ("0", "")
+
     def translate_error(self, error: BaseException, statement: Statement) -> ZdmError | None:
         code = sqlstate(error)
         primary, detail = _diag(error)
@@ -169,6 +172,9 @@ class PostgresSupport(DialectSupport):
     def lock_holders(
         self, connection: Connection, table: str, schema: str | None, lock: LockLevel
     ) -> list[Blocker]:
+        # pg_stat_activity is read once per transaction and then cached: drop that copy,
+        # or a migration in a long transaction would see every session as it was then.
+        self.fetch(connection, "SELECT pg_stat_clear_snapshot()", {})
         rows = self.fetch(connection, pg.LOCK_HOLDERS, {"rel": self.quoter.table(table, schema)})
         found = []
         for row in rows:
@@ -187,6 +193,16 @@ class PostgresSupport(DialectSupport):
                 )
             )
         return found
+
+    def held_write_locks(self, connection: Connection) -> list[str]:
+        return [row.rel for row in self.fetch(connection, pg.OWN_WRITE_BLOCKING_LOCKS, {})]
+
+    def lock_table_sql(
+        self, table: str, schema: str | None, lock: LockLevel, *, nowait: bool
+    ) -> str | None:
+        if lock is LockLevel.NONE:
+            return None
+        return pg.lock_table(self.quoter, table, lock.value, schema=schema, nowait=nowait)
 
     def table_exists(self, connection: Connection, table: str, schema: str | None) -> bool:
         rel = self.quoter.table(table, schema)

@@ -40,7 +40,8 @@ from ..errors import (
     SchemaObjectError,
     ZdmError,
 )
-from ..sql.statement import Plan, Statement
+from ..sql.statement import LockLevel, Plan, Statement
+from .blocking import StepRetry, Waited, blockers_by_table, statement_tables, waited_for
 from .offline import OfflineWriter, statement_groups
 from .policy import TimeoutPolicy, backoff_ms, policy_for
 
@@ -149,7 +150,13 @@ class _Online:
             yield
 
     def run(self, statement: Statement) -> list[Any]:
-        """Run *statement* with its retries; return its rows."""
+        """Run *statement* with its retries; return its rows.
+
+        While the transaction already holds write-blocking locks, a try never waits:
+        the statement's locks are probed with ``NOWAIT`` first, and a lock that is not
+        free at once (or a long holder) raises :class:`StepRetry` for the step's
+        runner to roll back and retry the whole step.
+        """
         conn = self.conn
         if statement.done_check and self.support.fetch(
             conn, statement.done_check, statement.done_params
@@ -161,17 +168,20 @@ class _Online:
         policy = policy_for(self.settings, statement.timeout_class)
         if statement.lock.blocks_writes and statement.table:
             self._report_long_holders(statement, policy)
+        held = self._held(statement)
         started = time.monotonic()
         blockers: list[Blocker] = []
         for attempt in range(1, policy.attempts + 1):
-            if attempt < policy.attempts:
+            if attempt < policy.attempts or held:
                 waiting_for = self._long_holders(statement, policy)
                 if waiting_for:
+                    if held:
+                        raise self._step_retry(statement, held)
                     blockers = waiting_for
                     self._wait(statement, policy, attempt, "held by " + waiting_for[0].describe())
                     continue
             try:
-                rows = self._try(statement, policy)
+                rows = self._try(statement, policy, probe=bool(held))
             except Exception as exc:
                 if statement.builds_index:
                     self._drop_invalid(statement)
@@ -180,28 +190,63 @@ class _Online:
                     if translated is None:
                         raise
                     raise translated from exc
-                blockers = self._holders(statement) or blockers
+                if held:
+                    raise self._step_retry(statement, held) from exc
+                waited = self._waited(statement)
+                blockers = list(waited.blockers) if waited and waited.blockers else blockers
                 if attempt == policy.attempts:
-                    raise _lock_error(statement, policy, attempt, started, blockers) from exc
-                self._wait(statement, policy, attempt, "lock timeout")
+                    raise _lock_error(
+                        statement, policy, attempt, started, blockers, waited
+                    ) from exc
+                self._wait(statement, policy, attempt, "lock timeout", waited)
                 continue
             _check_guard(statement, rows)
             return rows
         raise AssertionError("unreachable")
 
-    def _try(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
+    def _held(self, statement: Statement) -> list[str]:
+        """Tables the open transaction holds write-blocking locks on, if *statement* joins it."""
+        conn = self.conn
+        if (
+            statement.lock is LockLevel.NONE
+            or statement.autocommit
+            or statement.own_transaction
+            or not self.support.transactional_ddl
+            or not conn.in_transaction()
+            or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        ):
+            return []
+        return self.support.held_write_locks(conn)
+
+    def _waited(self, statement: Statement) -> Waited | None:
+        return waited_for(blockers_by_table(self.support, self.conn, statement_tables(statement)))
+
+    def _step_retry(self, statement: Statement, held: Sequence[str]) -> StepRetry:
+        waited = self._waited(statement) or Waited(statement.table or "?", statement.schema, ())
+        lock = next(
+            (lk for t, _, lk in statement_tables(statement) if t == waited.table), statement.lock
+        )
+        log.info(
+            "%s would wait for %s while holding write-blocking locks on %s: stopping the step",
+            statement.description or statement.sql,
+            waited.describe(),
+            ", ".join(held),
+        )
+        return StepRetry(statement.description or statement.sql, waited, lock, held)
+
+    def _try(self, statement: Statement, policy: TimeoutPolicy, probe: bool = False) -> list[Any]:
         if not statement.session:
-            return self._try_plain(statement, policy)
+            return self._try_plain(statement, policy, probe)
         before, after = self.support.session_statements(statement.session)
         for sql in before:
             _execute_sql(self.conn, sql)
         try:
-            return self._try_plain(statement, policy)
+            return self._try_plain(statement, policy, probe)
         finally:
             for sql in after:
                 _execute_sql(self.conn, sql)
 
-    def _try_plain(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
+    def _try_plain(self, statement: Statement, policy: TimeoutPolicy, probe: bool) -> list[Any]:
         conn = self.conn
         autocommit_conn = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
         if (
@@ -213,7 +258,7 @@ class _Online:
         if autocommit_conn:
             return self._explicit_transaction(statement, policy)
         if conn.in_transaction():
-            return self._savepoint(statement, policy)
+            return self._savepoint(statement, policy, probe)
         with conn.begin():
             self._set_local(policy)
             return self._execute(statement)
@@ -230,12 +275,16 @@ class _Online:
         ):
             _execute_sql(self.conn, sql)
 
-    def _savepoint(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
+    def _savepoint(self, statement: Statement, policy: TimeoutPolicy, probe: bool) -> list[Any]:
         conn = self.conn
         saved = self.support.read_timeouts(conn) if policy.sets_anything else None
         savepoint = conn.begin_nested()
         try:
             self._set_local(policy)
+            for table, schema, lock in statement_tables(statement) if probe else ():
+                sql = self.support.lock_table_sql(table, schema, lock, nowait=True)
+                if sql:
+                    _execute_sql(conn, sql)
             rows = self._execute(statement)
         except BaseException:
             savepoint.rollback()
@@ -282,18 +331,22 @@ class _Online:
         self.run(drop)
 
     def _holders(self, statement: Statement) -> list[Blocker]:
-        if not statement.table:
-            return []
-        return self.support.lock_holders(
-            self.conn, statement.table, statement.schema, statement.lock
-        )
+        found = blockers_by_table(self.support, self.conn, statement_tables(statement))
+        return [b for w in found for b in w.blockers]
 
-    def _wait(self, statement: Statement, policy: TimeoutPolicy, attempt: int, why: str) -> None:
+    def _wait(
+        self,
+        statement: Statement,
+        policy: TimeoutPolicy,
+        attempt: int,
+        why: str,
+        waited: Waited | None = None,
+    ) -> None:
         delay = backoff_ms(attempt, self.settings, self.rng)
         log.info(
             "%s on %s (try %d of %d); retrying in %.0f ms",
             why,
-            statement.table or statement.sql,
+            waited.describe() if waited else statement.table or statement.sql,
             attempt,
             policy.attempts,
             delay,
@@ -359,8 +412,13 @@ def _lock_error(
     attempts: int,
     started: float,
     blockers: Sequence[Blocker],
+    waited: Waited | None = None,
 ) -> LockNotAcquiredError:
-    table = f"{statement.schema}.{statement.table}" if statement.schema else statement.table
+    table: str | None = statement.table
+    if waited is not None and waited.blockers:
+        table = waited.name
+    elif statement.schema:
+        table = f"{statement.schema}.{statement.table}"
     what = statement.description or statement.sql
     elapsed = time.monotonic() - started
     if blockers:

@@ -3,6 +3,7 @@ index CONCURRENTLY, then ``ADD CONSTRAINT … USING INDEX``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..dialects import PlanContext, plans
@@ -78,7 +79,8 @@ def plan_postgresql_foreign_key(op: AddForeignKeySafeOp, ctx: PlanContext) -> li
             initially=op.initially,
             match=op.match,
         )
-        return [_pg_add(op, ctx, sql, LockLevel.SHARE_ROW_EXCLUSIVE)]
+        add = _pg_add(op, ctx, sql, LockLevel.SHARE_ROW_EXCLUSIVE)
+        return [dataclasses.replace(add, other_tables=((op.referent_table, op.referent_schema),))]
     if ctx.phase is Phase.MIGRATE and not ctx.undo:
         return [_pg_validate(op, ctx, LockLevel.SHARE_UPDATE_EXCLUSIVE)]
     return []

@@ -167,9 +167,13 @@ class UpgradeRun:
         else:
             rows = {(r.revision, r.phase): r for r in store.rows(conn, pending_ids)}
         if self.max_phase is None and not any(r.phased for r in revs) and not _done_map(rows):
-            # nothing phase-related: Alembic's own path, unchanged
+            # nothing phase-related: Alembic's own steps, under the lock guard (DESIGN §13)
+            from ..execution.guard import guard_plain_steps
+
             rmap = self.script.revision_map
-            return [RevisionStep(rmap, s, True) for s in scripts]
+            return guard_plain_steps(
+                ctx, self.settings, [RevisionStep(rmap, s, True) for s in scripts]
+            )
         from .steps import report_edited
 
         rmap = self.script.revision_map
@@ -266,7 +270,10 @@ class DowngradeRun:
         ):
             if self.destination is None:
                 return []
-            return list(self.script._downgrade_revs(self.destination, heads))
+            from ..execution.guard import guard_plain_steps
+
+            steps = list(self.script._downgrade_revs(self.destination, heads))
+            return guard_plain_steps(ctx, self.settings, steps)
         steps = [_Step(self.script.revision_map, s, False) for s in scripts]
         with _locked(ctx, self.settings):
             if not ctx.as_sql:

@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import logging
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -16,6 +15,8 @@ from alembic.script import ScriptDirectory
 
 from ..config import ZdmSettings
 from ..errors import PhaseFailedError, ZdmError
+from ..execution.guard import StatementGuard, session_lock_timeout, transaction_guard
+from ..execution.retry import StepAttempts
 from . import replay
 from .model import Phase
 from .revisions import RevisionPhases
@@ -185,14 +186,22 @@ class Executor:
             remove_listener(forward)
 
     def _attempts(self, step: PlanStep, checkpoints: Any, after: Any) -> None:
-        """Run the step; retry the whole (transactional) step when a plain op hit its lock timeout."""
+        """Run the step; after a lock wait, roll the whole (transactional) step back and retry.
+
+        See :mod:`alembic_zdm.execution.retry`: the step never keeps its locks while
+        waiting for another one, and a table it had to wait for is locked first on
+        the next try.
+        """
         ctx, rev = self.ctx, step.rev
         conn: Any = ctx.connection
-        attempt = 1
+        attempts = StepAttempts(ctx, self.settings, f"The {step.describe()}")
         while True:
             try:
                 with phase_transaction(ctx), _guarded(ctx, self.settings):
-                    replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
+                    with attempts.watch() if self.online else contextlib.nullcontext():
+                        if self.online:
+                            attempts.lock_first()
+                        replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
                     status = ROLLED_BACK if step.undo else DONE
                     if self.online:
                         self.store.finish(conn, rev.revision, step.phase, status)
@@ -204,24 +213,16 @@ class Executor:
                         after()
                 return
             except Exception as exc:
-                if not self._retryable(exc) or attempt >= self.settings.retries:
+                if not self.online:
                     raise
-                from ..execution.policy import backoff_ms
-
-                delay = backoff_ms(attempt, self.settings)
-                warn(
-                    f"{step.describe()} waited longer than its lock timeout "
-                    f"({self.settings.lock_timeout_ms} ms) and was rolled back; "
-                    f"retrying in {delay / 1000:.1f} s (attempt {attempt + 1} of {self.settings.retries})"
-                )
-                time.sleep(delay / 1000)
-                attempt += 1
-
-    def _retryable(self, exc: BaseException) -> bool:
-        if not self.online or not self.ctx.impl.transactional_ddl or isinstance(exc, ZdmError):
-            return False
-        support = _support(self.ctx)
-        return support is not None and support.is_lock_timeout(exc)
+                final = attempts.failed(exc)
+                if final is exc:
+                    raise
+                if final is not None:
+                    done = "stopped" if attempts.committed else "failed and was rolled back"
+                    raise PhaseFailedError(
+                        f"The {step.describe()} {done}: {_one_line(final)}"
+                    ) from exc
 
     def stamp_up(self, step: RevisionStep) -> None:
         """Move the version table up through *step* and fire ``on_version_apply``."""
@@ -264,60 +265,24 @@ def phase_guard(ctx: MigrationContext, settings: ZdmSettings) -> list[str]:
 
 @contextlib.contextmanager
 def _guarded(ctx: MigrationContext, settings: ZdmSettings) -> Iterator[None]:
-    """The lock timeout of a phase step, whichever way the database scopes it."""
+    """The lock timeout of a phase step, whichever way the database scopes it.
+
+    Transactional DDL: ``SET LOCAL`` (the step is retried as a whole). MySQL/MariaDB:
+    a session ``lock_wait_timeout`` for the step, put back afterwards; DDL commits by
+    itself there, so a plain statement that timed out is retried on its own.
+    """
     guard = phase_guard(ctx, settings)
     if guard:
-        with _transaction_guard(ctx, guard):
+        with transaction_guard(ctx, guard):
             yield
         return
     support = _support(ctx)
     if support is None or not support.session_lock_guard:
         yield
         return
-    with _session_guard(ctx, support, settings):
+    statements = StatementGuard(ctx, settings, support, retry=not ctx.as_sql)
+    with session_lock_timeout(ctx, support, settings.lock_timeout_ms), statements.installed():
         yield
-
-
-@contextlib.contextmanager
-def _transaction_guard(ctx: MigrationContext, guard: Sequence[str]) -> Iterator[None]:
-    """Apply *guard* now and again after every ``autocommit_block()`` of the step.
-
-    The guard is ``SET LOCAL``: it ends with the transaction that an autocommit block
-    commits, so the transaction Alembic opens after the block gets it again.
-    """
-    original = ctx.autocommit_block
-
-    @contextlib.contextmanager
-    def autocommit_block() -> Iterator[None]:
-        with original():
-            yield
-        for sql in guard:
-            ctx.impl._exec(sql)
-
-    for sql in guard:
-        ctx.impl._exec(sql)
-    ctx.autocommit_block = autocommit_block  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del ctx.autocommit_block
-
-
-@contextlib.contextmanager
-def _session_guard(ctx: MigrationContext, support: Any, settings: ZdmSettings) -> Iterator[None]:
-    """MySQL/MariaDB: ``SET SESSION lock_wait_timeout`` for the step, then put it back."""
-    conn: Any = ctx.connection
-    saved = None if ctx.as_sql else support.read_timeouts(conn)
-    for sql in support.timeout_statements(settings.lock_timeout_ms, None, local=False):
-        ctx.impl._exec(sql)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            support.restore_timeouts(conn, saved, local=False)
-        else:
-            for sql in support.reset_statements(["lock_timeout"], local=False):
-                ctx.impl._exec(sql)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -225,13 +225,43 @@ WHERE attrelid = to_regclass(:rel) AND attnum > 0 AND NOT attisdropped ORDER BY 
 
 LOCK_HOLDERS = """\
 SELECT a.pid, coalesce(a.state, '') AS state, l.mode, l.granted,
-       extract(epoch FROM now() - coalesce(a.xact_start, a.query_start, now()))::float AS seconds,
+       extract(epoch FROM clock_timestamp()
+               - coalesce(a.xact_start, a.query_start, clock_timestamp()))::float AS seconds,
        left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 80) AS query,
        pg_blocking_pids(a.pid) AS blocked_by
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'relation' AND l.relation = to_regclass(:rel) AND l.pid <> pg_backend_pid()
 ORDER BY l.granted DESC, seconds DESC"""
 """Sessions holding (``granted``) or queued for a lock on table ``:rel``."""
+
+OWN_WRITE_BLOCKING_LOCKS = """\
+SELECT DISTINCT l.relation::regclass::text AS rel
+FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+WHERE l.locktype = 'relation' AND l.pid = pg_backend_pid() AND l.granted
+  AND c.relkind IN ('r', 'p', 'm', 'f')
+  AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+ORDER BY 1"""
+"""Tables on which this session's transaction holds a lock that makes writers wait."""
+
+
+def lock_table(
+    q: Quoter, table: str, mode: str, *, schema: str | None = None, nowait: bool = False
+) -> str:
+    """``LOCK TABLE t IN <mode> MODE [NOWAIT]`` (NOWAIT: take it now or fail at once, never queue)."""
+    sql = f"LOCK TABLE {q.table(table, schema)} IN {_keyword(mode, _LOCK_MODES)} MODE"
+    return sql + " NOWAIT" if nowait else sql
+
+
+_LOCK_MODES = (
+    "ACCESS SHARE",
+    "ROW SHARE",
+    "ROW EXCLUSIVE",
+    "SHARE UPDATE EXCLUSIVE",
+    "SHARE",
+    "SHARE ROW EXCLUSIVE",
+    "EXCLUSIVE",
+    "ACCESS EXCLUSIVE",
+)
 
 # ---------------------------------------------------------------- checks (DO blocks)
 

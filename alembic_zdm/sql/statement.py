@@ -110,6 +110,10 @@ class Statement:
         plan, values are plain numbers or keywords.
     :param batch: run through Alembic's batch mode (SQLite table recreation) instead
         of *sql*, which then only describes the change for ``plan`` output.
+    :param other_tables: ``(table, schema)`` of further tables the statement locks
+        with SHARE ROW EXCLUSIVE (the referenced table of a foreign key): the executor
+        looks for their blockers too, and never waits for them while the transaction
+        holds write-blocking locks.
     :param builds_index: the raw name of the index a concurrent build creates (in
         *schema*); the executor drops an INVALID leftover of it before the build and
         after a failed try.
@@ -129,6 +133,7 @@ class Statement:
     done_check: str | None = None
     done_params: dict[str, object] = dataclasses.field(default_factory=dict)
     builds_index: str | None = None
+    other_tables: tuple[tuple[str, str | None], ...] = ()
     fail_if_rows: str | None = None
     fail_kind: str = "data"
     session: tuple[tuple[str, str], ...] = ()

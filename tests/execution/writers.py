@@ -18,6 +18,7 @@ class Writer(threading.Thread):
         self.insert_sql = insert_sql
         self.stop_event = threading.Event()
         self.latencies: list[float] = []
+        self.finished: list[float] = []
         self.errors: list[BaseException] = []
 
     def run(self) -> None:
@@ -28,13 +29,18 @@ class Writer(threading.Thread):
                     conn.execute(sa.text(self.insert_sql))
                 except Exception as exc:  # recorded, asserted by the test
                     self.errors.append(exc)
-                self.latencies.append(time.monotonic() - started)
+                self.finished.append(time.monotonic())
+                self.latencies.append(self.finished[-1] - started)
                 time.sleep(0.005)
 
     def stop(self) -> None:
         self.stop_event.set()
         self.join(10)
         self.engine.dispose()
+
+    def completed_between(self, start: float, end: float) -> int:
+        """How many inserts finished inside ``[start, end]`` (monotonic seconds)."""
+        return sum(1 for t in self.finished if start <= t <= end)
 
     @property
     def max_stall_ms(self) -> float:
@@ -63,3 +69,47 @@ class Holder(threading.Thread):
             time.sleep(self.seconds)
             conn.commit()
         self.engine.dispose()
+
+
+WATCH_SQL = """
+SELECT l.relation::regclass::text AS rel, l.mode, l.granted
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'relation' AND a.application_name = :app
+  AND l.relation IN (SELECT oid FROM pg_class WHERE relname = ANY(:tables))
+"""
+
+
+class LockWatcher(threading.Thread):
+    """From a session of its own, records the table locks of the sessions named *app*.
+
+    Each sample is ``{table: [(mode, granted), …]}`` at one moment: what the
+    migration's backend (found by its ``application_name``) holds and waits for.
+    """
+
+    def __init__(self, url: str, app: str, tables: list[str], interval: float = 0.005) -> None:
+        super().__init__(daemon=True)
+        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        self.app = app
+        self.tables = tables
+        self.interval = interval
+        self.stop_event = threading.Event()
+        self.samples: list[dict[str, list[tuple[str, bool]]]] = []
+
+    def run(self) -> None:
+        with self.engine.connect() as conn:
+            while not self.stop_event.is_set():
+                rows = conn.execute(sa.text(WATCH_SQL), {"app": self.app, "tables": self.tables})
+                sample: dict[str, list[tuple[str, bool]]] = {}
+                for row in rows:
+                    sample.setdefault(row.rel, []).append((row.mode, row.granted))
+                self.samples.append(sample)
+                time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.join(10)
+        self.engine.dispose()
+
+    def waiting_on(self, table: str) -> list[dict[str, list[tuple[str, bool]]]]:
+        """Samples in which the watched session waited for a lock on *table*."""
+        return [s for s in self.samples if any(not granted for _, granted in s.get(table, []))]

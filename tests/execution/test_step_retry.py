@@ -1,0 +1,180 @@
+"""A step never keeps its locks while waiting for another one (DESIGN §13, issue 10).
+
+A phase step ``op.add_column("t", …)`` then ``op.add_foreign_key_safe(t → p)`` while an
+idle transaction has written to ``p``: the step must not keep ACCESS EXCLUSIVE on
+``t`` while it waits for ``p``. A third session polls ``pg_locks`` of the migration's
+backend (found by its ``application_name``) throughout and proves it structurally;
+writers on ``t`` keep completing while ``p`` is blocked. Latency numbers are in
+``make bench`` (``fk_two_tables``), not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from alembic_zdm.testing.project import make_project
+
+from .writers import LockWatcher
+
+APP = "zdm_step_retry_test"
+LOCK_TIMEOUT_MS = 1000
+
+SETUP = """
+def upgrade():
+    op.execute("CREATE TABLE p (id serial PRIMARY KEY, v int)")
+    op.execute("INSERT INTO p (v) SELECT g FROM generate_series(1, 100) g")
+    op.execute("CREATE TABLE t (id serial PRIMARY KEY, p_id int)")
+
+def downgrade():
+    op.execute("DROP TABLE t")
+    op.execute("DROP TABLE p")
+"""
+
+STEP = """
+def expand():
+    op.add_column("t", sa.Column("note", sa.Text(), nullable=True))
+    op.add_foreign_key_safe("fk_t_p", "t", "p", ["p_id"], ["id"])
+
+def undo_expand():
+    op.drop_constraint("fk_t_p", "t")
+    op.drop_column("t", "note")
+"""
+
+
+class TimedWriter(threading.Thread):
+    """Inserts into ``t`` until stopped, recording when each insert finished."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        self.stop_event = threading.Event()
+        self.finished: list[float] = []
+        self.errors: list[BaseException] = []
+
+    def run(self) -> None:
+        with self.engine.connect() as conn:
+            while not self.stop_event.is_set():
+                try:
+                    conn.execute(sa.text("INSERT INTO t (p_id) VALUES (NULL)"))
+                    self.finished.append(time.monotonic())
+                except Exception as exc:  # asserted by the test
+                    self.errors.append(exc)
+                time.sleep(0.005)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.join(10)
+        self.engine.dispose()
+
+    def completed_between(self, start: float, end: float) -> int:
+        return sum(1 for t in self.finished if start <= t <= end)
+
+
+class IdleWriter(threading.Thread):
+    """A transaction that writes to *table* (ROW EXCLUSIVE) and stays idle for *seconds*."""
+
+    def __init__(self, url: str, table: str, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.engine = sa.create_engine(url)
+        self.table = table
+        self.seconds = seconds
+        self.ready = threading.Event()
+        self.pid = 0
+        self.began = self.ended = 0.0
+
+    def run(self) -> None:
+        with self.engine.connect() as conn:
+            self.pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            if self.table == "p":
+                conn.execute(sa.text("UPDATE p SET v = v + 1 WHERE id = 1"))
+            else:
+                conn.execute(sa.text(f"SELECT count(*) FROM {self.table}"))
+            self.began = time.monotonic()
+            self.ready.set()
+            time.sleep(self.seconds)
+            conn.rollback()
+            self.ended = time.monotonic()
+        self.engine.dispose()
+
+
+def _project(tmp_path: Path, pg_url: str) -> object:
+    url = (
+        sa.make_url(pg_url)
+        .update_query_dict({"application_name": APP})
+        .render_as_string(hide_password=False)
+    )
+    cfg = make_project(tmp_path, url, [("setup", SETUP), ("step", STEP)])
+    command.upgrade(cfg, "setup")
+    cfg.cmd_opts = argparse.Namespace(
+        x=[
+            f"zdm_lock_timeout_ms={LOCK_TIMEOUT_MS}",
+            "zdm_retries=30",
+            "zdm_retry_base_ms=100",
+            "zdm_retry_cap_ms=400",
+        ]
+    )
+    return cfg
+
+
+def _run(tmp_path: Path, pg_url: str, blocked: str, seconds: float):
+    cfg = _project(tmp_path, pg_url)
+    writer = TimedWriter(pg_url)
+    watcher = LockWatcher(pg_url, APP, ["t", "p"])
+    holder = IdleWriter(pg_url, blocked, seconds)
+    writer.start()
+    watcher.start()
+    holder.start()
+    holder.ready.wait(5)
+    command.upgrade(cfg, "zdm-phase:1")  # type: ignore[arg-type]
+    holder.join(15)
+    watcher.stop()
+    writer.stop()
+    return writer, watcher, holder
+
+
+@pytest.mark.postgresql
+def test_no_lock_on_t_is_held_while_waiting_for_p(
+    tmp_path: Path, pg_url: str, sql, capsys: pytest.CaptureFixture[str]
+) -> None:
+    writer, watcher, holder = _run(tmp_path, pg_url, "p", seconds=3.0)
+    err = capsys.readouterr().err
+
+    waits = watcher.waiting_on("p")
+    assert waits, "the migration never waited for p: the scenario did not happen"
+    holding_t = [s for s in waits if s.get("t")]
+    assert holding_t == [], f"waited for p while holding locks on t: {holding_t[:3]}"
+    # writers on t went on while p was blocked (the old behaviour stalled them throughout)
+    assert writer.errors == []
+    assert writer.completed_between(holder.began + 0.5, holder.ended - 0.3) > 10
+    # the log names the table actually waited for and the session in the way
+    assert f"waited for 'p' (blocked by pid {holder.pid} (idle in transaction" in err
+    assert "while holding write-blocking locks on t" in err
+    assert sql(
+        "SELECT count(*) FROM pg_constraint WHERE conname = 'fk_t_p' AND NOT convalidated"
+    ) == [(1,)]
+    assert sql("SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") == [
+        (1,)
+    ]
+
+
+@pytest.mark.postgresql
+def test_blocker_on_the_first_table_is_named_and_waited_out(
+    tmp_path: Path, pg_url: str, sql, capsys: pytest.CaptureFixture[str]
+) -> None:
+    writer, watcher, holder = _run(tmp_path, pg_url, "t", seconds=2.5)
+    err = capsys.readouterr().err
+
+    assert watcher.waiting_on("t"), "the migration never waited for t"
+    assert [s for s in watcher.waiting_on("t") if s.get("p")] == []
+    assert writer.errors == []
+    # each try queues writers on t for at most one lock timeout, then lets them through
+    assert writer.completed_between(holder.began + 0.2, holder.ended - 0.2) > 0
+    assert f"waited for 't' (blocked by pid {holder.pid} (idle in transaction" in err
+    assert sql("SELECT count(*) FROM pg_constraint WHERE conname = 'fk_t_p'") == [(1,)]
