@@ -86,12 +86,32 @@ def run_scenarios(
     selected = [by_key(k) for k in keys] if keys else list(SCENARIOS)
     runs = []
     for scenario in selected:
-        for lock_queue in (False, True):
+        for lock_queue in (True,) if scenario.lock_queue_only else (False, True):
             for style in (NAIVE, ZDM):
                 run = run_scenario(server, scenario, style, lock_queue, settings, _log, worker)
                 _log(_describe_run(run))
                 runs.append(run)
     return runs
+
+
+def _log_side_by_side(runs: Sequence[RunResult], settings: BenchSettings) -> None:
+    """Worst application latency of each scenario with a long transaction: naive | zdm."""
+    _log(
+        f"\nwith a {settings.blocker_hold_s:g} s transaction holding the table "
+        f"(target for alembic-zdm: ≤ {settings.lock_timeout_ms + 100} ms, 0 errors):"
+    )
+    for scenario in SCENARIOS:
+        pair = {r.style: r for r in runs if r.scenario == scenario.key and r.lock_queue}
+        if len(pair) < 2:
+            continue
+        cells = []
+        for style in (NAIVE, ZDM):
+            run = pair.get(style)
+            if run is None or run.migration is None:
+                cells.append(f"{style} {run.status if run else 'not run'}")
+                continue
+            cells.append(f"{style} {run.migration.max_ms:7.0f} ms, {run.migration.errors} errors")
+        _log(f"  {scenario.title:<40} " + "  |  ".join(cells))
 
 
 def lint_benchmark(quick: bool) -> str | None:
@@ -155,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with LoadWorker() as worker:
             rep.runs = run_scenarios(server, settings, args.only, worker)
+            _log_side_by_side(rep.runs, settings)
             if not args.no_backfill:
                 rep.backfill = backfill_bench.run_all(server, settings, _log, worker)
     finally:

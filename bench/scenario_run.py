@@ -93,7 +93,7 @@ def stock_upgrade() -> Callable[..., Any]:
 
 def _project(directory: Path, url: str, scenario: Scenario, style: str) -> AlembicProject:
     project = AlembicProject(directory, sqlalchemy_url(url))
-    if style == NAIVE:
+    if style == NAIVE or scenario.zdm_plain:
         functions = {"upgrade": scenario.naive, "downgrade": "raise NotImplementedError"}
     else:
         functions = {"expand": scenario.zdm}
@@ -142,11 +142,13 @@ def run_scenario(
             baseline_end = time.monotonic()
             holder: LockHolder | None = None
             if lock_queue:
-                holder = LockHolder(url, settings.blocker_hold_s).hold()
+                holder = LockHolder(
+                    url, settings.blocker_hold_s, table=scenario.blocked_table
+                ).hold()
                 mark("long transaction takes its lock", "lock", holder.acquired_at)
                 time.sleep(settings.blocker_lead_s)
             started = mark("migration starts")
-            _migrate(result, cfg, style, mark, log)
+            _migrate(result, cfg, style, mark, log, scenario.zdm_plain)
             ended = mark("migration ends")
             if holder is not None:
                 holder.join()
@@ -171,14 +173,16 @@ def _migrate(
     style: str,
     mark: Callable[..., float],
     log: Callable[[str], None],
+    plain: bool = False,
 ) -> None:
     upgrade: Callable[..., Any]
     if style == NAIVE:
         upgrade, targets = stock_upgrade(), NAIVE_TARGETS
     else:
-        upgrade, targets = importlib.import_module("alembic.command").upgrade, ZDM_TARGETS
+        upgrade = importlib.import_module("alembic.command").upgrade
+        targets = NAIVE_TARGETS if plain else ZDM_TARGETS
     for phase, target in targets:
-        began = mark(f"{phase} ({target})" if style == ZDM else "upgrade head")
+        began = mark(f"{phase} ({target})" if style == ZDM and not plain else "upgrade head")
         try:
             upgrade(cfg, target)
         except Exception as exc:

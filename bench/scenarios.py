@@ -29,6 +29,10 @@ class Scenario:
     :param naive_locks: what the naive statements lock, for the docs.
     :param zdm: body of the alembic-zdm revision's ``expand()``.
     :param zdm_ops: the ``op.*`` names the alembic-zdm revision needs.
+    :param zdm_plain: the alembic-zdm way is the *naive* revision itself, run by
+        ``alembic upgrade head`` with the plugin installed (its guard of plain revisions).
+    :param blocked_table: the table the long transaction holds.
+    :param lock_queue_only: run only with the long transaction (without, nothing differs).
     """
 
     key: str
@@ -37,6 +41,9 @@ class Scenario:
     naive_locks: str
     zdm: str
     zdm_ops: tuple[str, ...]
+    zdm_plain: bool = False
+    blocked_table: str = "items"
+    lock_queue_only: bool = False
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -98,6 +105,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         naive_locks="SET NOT NULL: ACCESS EXCLUSIVE while it scans the table",
         zdm='op.set_not_null_safe("items", "note")',
         zdm_ops=("set_not_null_safe",),
+    ),
+    Scenario(
+        key="plain_add_column",
+        title="Plain add_column (upgrade head)",
+        naive='op.add_column("items", sa.Column("extra", sa.Text()))',
+        naive_locks="ADD COLUMN: ACCESS EXCLUSIVE, queued behind the long transaction",
+        zdm='op.add_column("items", sa.Column("extra", sa.Text()))',
+        zdm_ops=(),
+        zdm_plain=True,
+        lock_queue_only=True,
+    ),
+    Scenario(
+        key="fk_two_tables",
+        title="add_column + FK, referenced table held",
+        naive="""
+            op.add_column("items", sa.Column("owner_id", sa.Integer()))
+            op.create_foreign_key("fk_items_owner", "items", "accounts", ["owner_id"], ["id"])
+        """,
+        naive_locks="ACCESS EXCLUSIVE on items held while the FK waits for accounts",
+        zdm="""
+            op.add_column("items", sa.Column("owner_id", sa.Integer()))
+            op.add_foreign_key_safe("fk_items_owner", "items", "accounts", ["owner_id"], ["id"])
+        """,
+        zdm_ops=("add_foreign_key_safe",),
+        blocked_table="accounts",
+        lock_queue_only=True,
     ),
 )
 

@@ -93,5 +93,7 @@ def _print_text(report: Any) -> None:
             effect = "; " + ", ".join(effects) if effects else ""
             print(f"  - {st.lock:<22} {table}{rows}{timeout}{effect}")
             print(f"      {first[:110]}{more}")
+        for warning in step.warnings:
+            print(f"    warning: {warning}")
         for finding in step.lint:
             print(f"    lint: {finding}")

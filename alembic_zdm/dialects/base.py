@@ -140,10 +140,10 @@ class DialectSupport:
         """True for an error that a retry may cure (lock timeout, deadlock)."""
         raise NotImplementedError
 
-    def has_own_lock_timeout(self, saved: dict[str, str]) -> bool:
-        """True when values from :meth:`read_timeouts` show a lock timeout that is not the
-        server's built-in default (set in env.py, the connect arguments, a role or the
-        server's configuration): the guard of plain revisions then keeps it."""
+    def has_own_lock_timeout(self, connection: Connection, saved: dict[str, str]) -> bool:
+        """True when the session's lock timeout (*saved*: from :meth:`read_timeouts`) was
+        chosen by the user (env.py, connect arguments, a role, the server's settings):
+        the guard of plain revisions then keeps it."""
         return False
 
     def translate_error(self, error: BaseException, statement: Statement) -> ZdmError | None:

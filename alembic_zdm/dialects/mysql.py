@@ -129,8 +129,11 @@ class MySQLSupport(DialectSupport):
         after = [my.set_session(name, "DEFAULT") for name, _ in variables]
         return before, after
 
-    def has_own_lock_timeout(self, saved: dict[str, str]) -> bool:
-        return int(saved.get("lock_wait_timeout", my.MAX_LOCK_WAIT_S)) != my.MAX_LOCK_WAIT_S
+    def has_own_lock_timeout(self, connection: Connection, saved: dict[str, str]) -> bool:
+        """The session's value differs from the server's (``SET SESSION`` in env.py or an
+        init command); a server-wide value is the server's default, not the user's."""
+        server = connection.exec_driver_sql("SELECT @@GLOBAL.lock_wait_timeout").scalar()
+        return str(saved.get("lock_wait_timeout")) != str(server)
 
     def is_lock_timeout(self, error: BaseException) -> bool:
         return error_code(error) in (LOCK_WAIT_TIMEOUT, DEADLOCK, LOCK_NOWAIT)

@@ -102,7 +102,7 @@ class PostgresSupport(DialectSupport):
     def is_lock_timeout(self, error: BaseException) -> bool:
         return sqlstate(error) in (LOCK_TIMEOUT, DEADLOCK)
 
-    def has_own_lock_timeout(self, saved: dict[str, str]) -> bool:
+    def has_own_lock_timeout(self, connection: Connection, saved: dict[str, str]) -> bool:
         return saved.get("lock_timeout", "0") not in ("0", "")
 
     def translate_error(self, error: BaseException, statement: Statement) -> ZdmError | None:

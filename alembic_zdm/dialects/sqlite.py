@@ -70,7 +70,7 @@ class SqliteSupport(DialectSupport):
     ) -> None:
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(saved['busy_timeout'])}")
 
-    def has_own_lock_timeout(self, saved: dict[str, str]) -> bool:
+    def has_own_lock_timeout(self, connection: Connection, saved: dict[str, str]) -> bool:
         return int(saved.get("busy_timeout", DEFAULT_BUSY_TIMEOUT_MS)) != DEFAULT_BUSY_TIMEOUT_MS
 
     def is_lock_timeout(self, error: BaseException) -> bool:

@@ -205,10 +205,16 @@ class _Online:
         raise AssertionError("unreachable")
 
     def _held(self, statement: Statement) -> list[str]:
-        """Tables the open transaction holds write-blocking locks on, if *statement* joins it."""
+        """Tables the open transaction holds write-blocking locks on, if *statement* joins it.
+
+        Only inside a step whose runner retries whole steps (a phase step, a guarded
+        plain revision): elsewhere nobody could roll the transaction back and retry,
+        and the statement is retried on its own as before.
+        """
         conn = self.conn
         if (
-            statement.lock is LockLevel.NONE
+            not getattr(self.ctx, "_zdm_step_retry", False)  # no step runner to retry the step
+            or statement.lock is LockLevel.NONE
             or statement.autocommit
             or statement.own_transaction
             or not self.support.transactional_ddl

@@ -139,7 +139,7 @@ class StatementGuard:
             return error_code(exc) == LOCK_WAIT_TIMEOUT  # a deadlock rolled the transaction back
         if self.support.name == "sqlite":
             return True
-        return not conn.in_transaction()
+        return not in_real_transaction(conn)
 
     def _final(self, exc: BaseException, attempts: int, started: float) -> LockNotAcquiredError:
         sql = statement_text(exc)
@@ -155,7 +155,7 @@ class StatementGuard:
     def _concurrent_timeouts(self) -> Iterator[None]:
         conn: Any = self.ctx.connection
         policy = policy_for(self.settings, TimeoutClass.CONCURRENT)
-        local = bool(conn.in_transaction())
+        local = in_real_transaction(conn)
         saved = self.support.read_timeouts(conn)
         lock_ms = None if self.keep_lock_timeout else policy.lock_timeout_ms
         statement_ms = (
@@ -167,6 +167,13 @@ class StatementGuard:
         finally:
             if not local or conn.in_transaction():
                 self.support.restore_timeouts(conn, saved, local=local)
+
+
+def in_real_transaction(conn: Any) -> bool:
+    """True when statements on *conn* run inside a transaction block (not autocommit)."""
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return False
+    return bool(conn.in_transaction())
 
 
 def _is_concurrent(construct: Any) -> bool:
@@ -240,7 +247,8 @@ class PlainRevisionGuard:
     def _start(self) -> None:
         conn: Any = self.ctx.connection
         if self.user_timeout is None:
-            self.user_timeout = self.support.has_own_lock_timeout(self.support.read_timeouts(conn))
+            saved = self.support.read_timeouts(conn)
+            self.user_timeout = self.support.has_own_lock_timeout(conn, saved)
         if self._session is None and not self.transactional and not self.user_timeout:
             self._session = contextlib.ExitStack()
             self._session.enter_context(

@@ -50,6 +50,10 @@ from .policy import backoff_ms
 
 log = logging.getLogger("alembic.zdm.execution")
 
+STEP_RETRY_ATTR = "_zdm_step_retry"
+"""Set on the ``MigrationContext`` while a :class:`StepAttempts` runs a step: the
+executor may then stop a statement with ``StepRetry`` instead of waiting."""
+
 
 def support_of(ctx: MigrationContext) -> DialectSupport | None:
     """The dialect support of *ctx*, or ``None`` for a database alembic-zdm does not know."""
@@ -95,11 +99,15 @@ class StepAttempts:
         """Around the step's work, inside its transaction: notes whether it committed."""
         begun = self.conn.get_transaction()
         self.committed = False
+        outer = getattr(self.ctx, STEP_RETRY_ATTR, False)
+        setattr(self.ctx, STEP_RETRY_ATTR, True)
         try:
             yield
         except BaseException:
             self.committed = self.conn.get_transaction() is not begun
             raise
+        finally:
+            setattr(self.ctx, STEP_RETRY_ATTR, outer)
 
     def lock_first(self) -> None:
         """Take, before anything else, the locks that made an earlier try of the step wait."""

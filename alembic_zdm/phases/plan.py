@@ -67,6 +67,8 @@ class PlannedStep:
     lint: list[str]
     error: str | None = None
     """Why the step could not be rendered offline (e.g. an op needs ``existing_type``)."""
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    """Lock hazards of the step as a whole (write-blocking locks on several tables)."""
 
 
 @dataclasses.dataclass
@@ -278,8 +280,42 @@ def _steps(output: str, dialect: str, estimates: dict[str, int | None]) -> list[
                     rows_unknown=bool(bare) and bare in estimates and estimates[bare] is None,
                 )
             )
+        step.warnings = _lock_warnings(step)
         steps.append(step)
     return steps
+
+
+_WRITE_BLOCKING = {"SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"}
+_REFERENCES = re.compile(
+    r"\bREFERENCES\s+((?:\"(?:[^\"]|\"\")+\"|[\w$]+)(?:\.(?:\"(?:[^\"]|\"\")+\"|[\w$]+))?)", re.I
+)
+
+
+def _lock_warnings(step: PlannedStep) -> list[str]:
+    """Warn about a step that takes write-blocking locks on two or more tables.
+
+    The step holds the first table's lock while it waits for the next one; the
+    runner then rolls the step back and retries it, and each try keeps writers of
+    the first table waiting for up to a lock timeout (DESIGN §13).
+    """
+    tables: list[str] = []
+    statements = 0
+    for st in step.statements:
+        if st.lock not in _WRITE_BLOCKING or not st.table:
+            continue
+        statements += 1
+        # a foreign key also takes SHARE ROW EXCLUSIVE on the table it references
+        named = [st.table] + [m.strip('"') for m in _REFERENCES.findall(st.sql)]
+        tables += [t for t in named if t not in tables]
+    if len(tables) < 2 or statements < 2:
+        return []  # one statement alone waits at most one lock timeout per try
+    shown = ", ".join(tables)
+    return [
+        f"this step takes write-blocking locks on {len(tables)} tables ({shown}): while "
+        "it waits for one it holds the others, so a long transaction on any of them "
+        "makes it roll back and retry; put the changes of each table in a step (or "
+        "revision) of its own"
+    ]
 
 
 def _lint(config: Config, revisions: set[str], dialect: str) -> dict[str, list[str]]:

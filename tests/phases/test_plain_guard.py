@@ -1,0 +1,172 @@
+"""Plain revisions run by ``alembic upgrade head`` are guarded once the plugin is installed
+(DESIGN §13): the lock timeout, retries of the whole revision, the user's own timeout
+kept, CONCURRENTLY keeping its class, and a final error that names the blocker."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.util import CommandError
+
+from alembic_zdm.testing.project import make_project
+
+SETUP = """
+def upgrade():
+    op.execute("CREATE TABLE hot (id serial PRIMARY KEY, v int)")
+
+def downgrade():
+    op.execute("DROP TABLE hot")
+"""
+
+ADD = """
+def upgrade():
+    op.add_column("hot", sa.Column("w", sa.Integer, nullable=True))
+    op.execute("CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lock_timeout")
+
+def downgrade():
+    op.execute("DROP TABLE seen")
+    op.drop_column("hot", "w")
+"""
+
+
+class Blocker(threading.Thread):
+    """An idle transaction that has read ``hot`` (ACCESS SHARE) for *seconds*."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.url, self.seconds = url, seconds
+        self.ready = threading.Event()
+        self.pid = 0
+
+    def run(self) -> None:
+        engine = sa.create_engine(self.url)
+        with engine.connect() as conn:
+            self.pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            conn.execute(sa.text("SELECT count(*) FROM hot"))
+            self.ready.set()
+            time.sleep(self.seconds)
+            conn.rollback()
+        engine.dispose()
+
+
+def _project(tmp_path: Path, url: str, *x: str, extra: str = "") -> Any:
+    cfg = make_project(tmp_path, url, [("setup", SETUP), ("add", ADD)], configure_extra=extra)
+    command.upgrade(cfg, "setup")
+    cfg.cmd_opts = argparse.Namespace(x=["zdm_lock_timeout_ms=300", "zdm_retry_base_ms=100", *x])
+    return cfg
+
+
+def _blocked(url: str, seconds: float) -> Blocker:
+    blocker = Blocker(url, seconds)
+    blocker.start()
+    blocker.ready.wait(5)
+    return blocker
+
+
+@pytest.mark.postgresql
+def test_plain_revision_retries_and_names_the_blocker(
+    tmp_path: Path, pg_url: str, sql, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = _project(tmp_path, pg_url, "zdm_retries=30", "zdm_retry_cap_ms=400")
+    blocker = _blocked(pg_url, 2.0)
+    started = time.monotonic()
+    command.upgrade(cfg, "head")
+    elapsed = time.monotonic() - started
+    blocker.join(10)
+    err = capsys.readouterr().err
+    assert elapsed > 1.5, "the revision should have had to wait for the blocker"
+    assert (
+        f"Revision add (add) waited for 'hot' (blocked by pid {blocker.pid} (idle in transaction"
+        in err
+    )
+    assert "rolled back (every lock released)" in err
+    assert sql("SELECT lock_timeout FROM seen") == [("300ms",)]
+    assert sql("SELECT version_num FROM alembic_version") == [("add",)]
+
+
+@pytest.mark.postgresql
+def test_final_error_of_a_plain_revision_names_the_blocking_session(
+    tmp_path: Path, pg_url: str, sql
+) -> None:
+    cfg = _project(tmp_path, pg_url, "zdm_retries=2")
+    blocker = _blocked(pg_url, 4.0)
+    with pytest.raises(CommandError) as err:
+        command.upgrade(cfg, "head")
+    blocker.join(10)
+    message = str(err.value)
+    assert message.startswith(
+        "Could not lock table 'hot' for 'ALTER TABLE hot ADD COLUMN w INTEGER'"
+    )
+    assert "canceling statement due to lock timeout" in message
+    assert f"blocking sessions: pid {blocker.pid} (idle in transaction for " in message
+    assert 'holds AccessShareLock: "SELECT count(*) FROM hot")' in message
+    assert err.value.blockers[0].startswith(f"pid {blocker.pid} ")  # type: ignore[attr-defined]
+    assert sql("SELECT version_num FROM alembic_version") == [("setup",)]
+    assert sql("SELECT count(*) FROM information_schema.columns WHERE column_name = 'w'") == [(0,)]
+
+
+@pytest.mark.postgresql
+def test_the_users_own_lock_timeout_is_kept(tmp_path: Path, pg_url: str, sql) -> None:
+    url = (
+        sa.make_url(pg_url)
+        .update_query_dict({"options": "-c lock_timeout=1234"})
+        .render_as_string(hide_password=False)
+    )
+    cfg = _project(tmp_path, url)
+    command.upgrade(cfg, "head")
+    assert sql("SELECT lock_timeout FROM seen") == [("1234ms",)]
+
+
+@pytest.mark.postgresql
+def test_guard_plain_revisions_false_leaves_alembic_alone(tmp_path: Path, pg_url: str, sql) -> None:
+    cfg = _project(tmp_path, pg_url, "zdm_guard_plain_revisions=false")
+    command.upgrade(cfg, "head")
+    assert sql("SELECT lock_timeout FROM seen") == [("0",)]
+
+
+@pytest.mark.postgresql
+def test_each_revision_of_a_per_migration_project_is_guarded(
+    tmp_path: Path, pg_url: str, sql
+) -> None:
+    cfg = _project(tmp_path, pg_url, extra=", transaction_per_migration=True")
+    command.upgrade(cfg, "head")
+    assert sql("SELECT lock_timeout FROM seen") == [("300ms",)]
+
+
+@pytest.mark.postgresql
+def test_a_revision_is_not_retried_while_an_earlier_one_holds_strong_locks(
+    tmp_path: Path, pg_url: str, sql
+) -> None:
+    """One transaction for all revisions (Alembic's default): the earlier revision's
+    ACCESS EXCLUSIVE on ``cold`` cannot be released by retrying the later one, so the
+    run stops at once instead of waiting with ``cold`` locked."""
+    first = """
+def upgrade():
+    op.execute("ALTER TABLE cold ADD COLUMN x int")
+
+def downgrade():
+    pass
+"""
+    cfg = make_project(tmp_path, pg_url, [("setup", SETUP), ("first", first), ("add", ADD)])
+    sql("CREATE TABLE cold (id int)")
+    command.upgrade(cfg, "setup")
+    cfg.cmd_opts = argparse.Namespace(x=["zdm_lock_timeout_ms=300", "zdm_retries=10"])
+    blocker = _blocked(pg_url, 3.0)
+    started = time.monotonic()
+    with pytest.raises(CommandError) as err:
+        command.upgrade(cfg, "head")
+    elapsed = time.monotonic() - started
+    blocker.join(10)
+    assert "earlier revisions of the same transaction hold write-blocking locks on 'cold'" in str(
+        err.value
+    )
+    assert f"pid {blocker.pid}" in str(err.value)
+    assert elapsed < 2.5, "it should stop at the first lock timeout, not retry"
+    assert sql("SELECT version_num FROM alembic_version") == [("setup",)]
