@@ -181,7 +181,7 @@ class _Online:
                     self._wait(statement, policy, attempt, "held by " + waiting_for[0].describe())
                     continue
             try:
-                rows = self._try(statement, policy, probe=bool(held))
+                rows = self._try(statement, policy, probe=held)
             except Exception as exc:
                 if statement.builds_index:
                     self._drop_invalid(statement)
@@ -240,7 +240,9 @@ class _Online:
         )
         return StepRetry(statement.description or statement.sql, waited, lock, held)
 
-    def _try(self, statement: Statement, policy: TimeoutPolicy, probe: bool = False) -> list[Any]:
+    def _try(
+        self, statement: Statement, policy: TimeoutPolicy, probe: Sequence[str] = ()
+    ) -> list[Any]:
         if not statement.session:
             return self._try_plain(statement, policy, probe)
         before, after = self.support.session_statements(statement.session)
@@ -252,7 +254,9 @@ class _Online:
             for sql in after:
                 _execute_sql(self.conn, sql)
 
-    def _try_plain(self, statement: Statement, policy: TimeoutPolicy, probe: bool) -> list[Any]:
+    def _try_plain(
+        self, statement: Statement, policy: TimeoutPolicy, probe: Sequence[str]
+    ) -> list[Any]:
         conn = self.conn
         autocommit_conn = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
         if (
@@ -281,16 +285,15 @@ class _Online:
         ):
             _execute_sql(self.conn, sql)
 
-    def _savepoint(self, statement: Statement, policy: TimeoutPolicy, probe: bool) -> list[Any]:
+    def _savepoint(
+        self, statement: Statement, policy: TimeoutPolicy, probe: Sequence[str]
+    ) -> list[Any]:
         conn = self.conn
         saved = self.support.read_timeouts(conn) if policy.sets_anything else None
         savepoint = conn.begin_nested()
         try:
             self._set_local(policy)
-            for table, schema, lock in statement_tables(statement) if probe else ():
-                sql = self.support.lock_table_sql(table, schema, lock, nowait=True)
-                if sql:
-                    _execute_sql(conn, sql)
+            self._probe(statement, probe)
             rows = self._execute(statement)
         except BaseException:
             savepoint.rollback()
@@ -299,6 +302,20 @@ class _Online:
         if saved is not None:
             self.support.restore_timeouts(conn, saved, local=True)
         return rows
+
+    def _probe(self, statement: Statement, held: Sequence[str]) -> None:
+        """While the transaction holds *held*: take the statement's locks on *other* tables
+        with ``NOWAIT`` (fail at once rather than wait with *held* locked). A table already
+        in *held* only has its lock raised; writers wait for it already, and the try's
+        lock timeout bounds the wait for its readers."""
+        if not held:
+            return
+        for table, schema, lock in statement_tables(statement):
+            if self.support.quoter.table(table, schema) in held:
+                continue
+            sql = self.support.lock_table_sql(table, schema, lock, nowait=True)
+            if sql:
+                _execute_sql(self.conn, sql)
 
     def _explicit_transaction(self, statement: Statement, policy: TimeoutPolicy) -> list[Any]:
         conn = self.conn
