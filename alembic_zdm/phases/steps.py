@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import logging
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
