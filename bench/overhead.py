@@ -162,6 +162,32 @@ def upgrade_overhead(settings: BenchSettings) -> Overhead:
         )
 
 
+def upgrade_overhead_pg(settings: BenchSettings, server: str) -> Overhead:
+    """The same 200 plain revisions on PostgreSQL, where the guard of plain revisions
+    adds a ``SET LOCAL lock_timeout`` and a savepoint to each (fresh database per run)."""
+    from alembic_zdm.testing.databases import create_database, drop_database
+    from bench.database import sqlalchemy_url
+
+    with tempfile.TemporaryDirectory(prefix="zdm-bench-") as tmp:
+        folder = Path(tmp)
+        project = trivial_project(folder / "project", settings.overhead_upgrade_revisions)
+        env = dict(os.environ)
+
+        def measure(hide: bool) -> float:
+            url = create_database(sqlalchemy_url(server), prefix="zdm_bench_upgrade")
+            try:
+                env[URL_ENV] = url
+                return _run(UPGRADE_SCRIPT, hide, [str(project.ini)], env, tmp)
+            finally:
+                drop_database(url)
+
+        return _alternate(
+            f"alembic upgrade head, {settings.overhead_upgrade_revisions} revisions (PostgreSQL)",
+            settings.overhead_upgrade_reps,
+            measure,
+        )
+
+
 PROFILE_SCRIPT = (
     _FILTER
     + """

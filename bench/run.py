@@ -181,7 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         server.close()
     if not args.no_overhead:
-        for measure in (overhead.import_overhead, overhead.upgrade_overhead):
+        measures = (
+            overhead.import_overhead,
+            overhead.upgrade_overhead,
+            lambda s: overhead.upgrade_overhead_pg(s, server_url()),
+        )
+        for measure in measures:
             cost = measure(settings)
             rep.overheads.append(cost)
             _log(
@@ -203,11 +208,12 @@ def _finish(rep: report.Report, docs: bool, strict: bool, write_json: bool) -> i
     """Evaluate the targets, print them, write the outputs; return the exit status."""
     settings = rep.settings
     imports = next((o for o in rep.overheads if o.what == "import alembic"), None)
-    upgrades = next((o for o in rep.overheads if o.what.startswith("alembic upgrade")), None)
+    upgrades = [o for o in rep.overheads if o.what.startswith("alembic upgrade")]
     rep.targets = [
         *targets.scenario_targets(rep.runs, settings),
         *(targets.backfill_targets(rep.backfill) if rep.backfill else []),
-        *targets.overhead_targets(imports, upgrades, rep.import_profile),
+        *targets.overhead_targets(imports, upgrades[0] if upgrades else None, rep.import_profile),
+        *(t for extra in upgrades[1:] for t in targets.overhead_targets(None, extra)),
     ]
     written = _write_outputs(rep, rep.started, docs, write_json)
     _log("\ntargets:")

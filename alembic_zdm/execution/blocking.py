@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -73,6 +74,21 @@ def _who(blockers: Sequence[Blocker]) -> str:
     if not blockers:
         return "no blocking session was left when looked up"
     return "blocking sessions: " + "; ".join(b.describe() for b in blockers[:5])
+
+
+def held_by_step(support: DialectSupport, conn: Connection, ctx: Any, settings: Any) -> list[str]:
+    """Tables the step's transaction holds write-blocking locks on, that others use.
+
+    The version table and the state table are left out: only migrations touch them
+    (creating ``alembic_version`` on a fresh database holds ACCESS EXCLUSIVE on it
+    until the transaction ends, and blocks no application).
+    """
+    own = {
+        support.quoter.table(ctx.version_table, ctx.version_table_schema),
+        support.quoter.table(settings.state_table, ctx.version_table_schema),
+        support.quoter.table(settings.state_table, None),
+    }
+    return [name for name in support.held_write_locks(conn) if name not in own]
 
 
 def statement_tables(statement: Statement) -> list[Table]:

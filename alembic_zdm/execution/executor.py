@@ -41,7 +41,14 @@ from ..errors import (
     ZdmError,
 )
 from ..sql.statement import LockLevel, Plan, Statement
-from .blocking import StepRetry, Waited, blockers_by_table, statement_tables, waited_for
+from .blocking import (
+    StepRetry,
+    Waited,
+    blockers_by_table,
+    held_by_step,
+    statement_tables,
+    waited_for,
+)
 from .offline import OfflineWriter, statement_groups
 from .policy import TimeoutPolicy, backoff_ms, policy_for
 
@@ -222,7 +229,7 @@ class _Online:
             or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
         ):
             return []
-        return self.support.held_write_locks(conn)
+        return held_by_step(self.support, conn, self.ctx, self.settings)
 
     def _waited(self, statement: Statement) -> Waited | None:
         return waited_for(blockers_by_table(self.support, self.conn, statement_tables(statement)))

@@ -32,9 +32,9 @@ from ..config import ZdmSettings
 from ..dialects import DialectSupport
 from ..errors import LockNotAcquiredError, ZdmError
 from ..sql.statement import TimeoutClass
-from .blocking import plain_lock_error, plain_statement_blockers, statement_text
+from .blocking import held_by_step, plain_lock_error, plain_statement_blockers, statement_text
 from .policy import backoff_ms, policy_for
-from .retry import StepAttempts, support_of
+from .retry import StepAttempts, support_of, warn
 
 _CONCURRENT_SQL = re.compile(r"\bCONCURRENTLY\b|\bVALIDATE\s+CONSTRAINT\b", re.I)
 
@@ -126,6 +126,7 @@ class StatementGuard:
                         raise  # the step (or revision) around it is retried or fails
                     raise self._final(exc, attempt, started) from exc
                 delay = backoff_ms(attempt, self.settings)
+                self._log_retry(exc, attempt, delay)
                 self.sleep(delay / 1000)
                 attempt += 1
 
@@ -140,6 +141,19 @@ class StatementGuard:
         if self.support.name == "sqlite":
             return True
         return not in_real_transaction(conn)
+
+    def _log_retry(self, exc: BaseException, attempt: int, delay: float) -> None:
+        sql = statement_text(exc)
+        try:
+            waited, _ = plain_statement_blockers(self.support, self.ctx.connection, sql)  # type: ignore[arg-type]
+        except Exception:  # the look-up must not hide the lock timeout
+            waited = None
+        where = waited.describe() if waited else "its lock"
+        warn(
+            f"{sql[:80]!r} waited for {where}; it holds nothing now (the DDL committed by "
+            f"itself), retrying it in {delay / 1000:.1f} s "
+            f"(attempt {attempt + 1} of {self.settings.retries})"
+        )
 
     def _final(self, exc: BaseException, attempts: int, started: float) -> LockNotAcquiredError:
         sql = statement_text(exc)
@@ -307,7 +321,10 @@ class PlainRevisionGuard:
         if not self.support.is_lock_timeout(exc) and not isinstance(exc, LockNotAcquiredError):
             return exc
         conn: Any = self.ctx.connection
-        held = [] if attempts.committed else self.support.held_write_locks(conn)
+        if attempts.committed:
+            held: list[str] = []
+        else:
+            held = held_by_step(self.support, conn, self.ctx, self.settings)
         if held:
             names = ", ".join(repr(h) for h in held)
             return attempts.final(

@@ -157,7 +157,7 @@ class StepAttempts:
             f"{self.label} waited for {where}{holding}; rolled back (every lock released), "
             f"retrying in {delay / 1000:.1f} s (attempt {self.attempt + 1} of {self.settings.retries})"
         )
-        _warn(message)
+        warn(message)
         self.sleep(delay / 1000)
         self.attempt += 1
         return None
@@ -200,7 +200,8 @@ class StepAttempts:
         return error
 
 
-def _warn(text: str) -> None:
+def warn(text: str) -> None:
+    """Log *text* and print it where the user sees it (stderr), as the phase runner does."""
     import sys
 
     log.warning(text)

@@ -171,3 +171,23 @@ def downgrade():
     assert f"pid {blocker.pid}" in str(err.value)
     assert elapsed < 2.5, "it should stop at the first lock timeout, not retry"
     assert sql("SELECT version_num FROM alembic_version") == [("setup",)]
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("per_migration", [False, True])
+def test_first_upgrade_of_a_fresh_database_is_retried(
+    tmp_path: Path, pg_url: str, sql, per_migration: bool
+) -> None:
+    """Creating ``alembic_version`` holds ACCESS EXCLUSIVE on it until the transaction
+    ends; that blocks no application, so it must not stop the retries."""
+    sql("CREATE TABLE hot (id serial PRIMARY KEY, v int)")
+    extra = ", transaction_per_migration=True" if per_migration else ""
+    cfg = make_project(tmp_path, pg_url, [("add", ADD)], configure_extra=extra)
+    cfg.cmd_opts = argparse.Namespace(
+        x=["zdm_lock_timeout_ms=300", "zdm_retry_base_ms=100", "zdm_retries=30"]
+    )
+    blocker = _blocked(pg_url, 1.5)
+    command.upgrade(cfg, "head")
+    blocker.join(10)
+    assert sql("SELECT version_num FROM alembic_version") == [("add",)]
+    assert sql("SELECT lock_timeout FROM seen") == [("300ms",)]
