@@ -52,7 +52,8 @@ def test_a_held_lock_shows_as_a_stall_of_its_length(pg_url: str) -> None:
     # touches the table, so none can finish inside the hold, and each of the 4
     # clients has at most one statement in flight across it. (Counting samples over
     # 0.5 s instead would also count slow samples of a loaded machine.)
-    inner_start, inner_end = holder.requested_at + 0.05, holder.released_at - 0.25
+    # (from the grant: statements still in flight when the lock was asked for finish first)
+    inner_start, inner_end = holder.acquired_at + 0.05, holder.released_at - 0.25
     assert [s for s in samples if inner_start < s.end < inner_end] == []
     across = overlapping(samples, inner_start, inner_end)
     assert 1 <= len(across) <= 4, f"a stall is one long sample per client: {across}"

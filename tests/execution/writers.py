@@ -60,6 +60,8 @@ class Holder(threading.Thread):
         self.table = table
         self.ready = threading.Event()
         self.pid = 0
+        self.releasing_at = float("inf")
+        """When it started to commit (``time.monotonic``)."""
 
     def run(self) -> None:
         with self.engine.connect() as conn:
@@ -67,6 +69,7 @@ class Holder(threading.Thread):
             conn.execute(sa.text(f"SELECT count(*) FROM {self.table}"))
             self.ready.set()
             time.sleep(self.seconds)
+            self.releasing_at = time.monotonic()
             conn.commit()
         self.engine.dispose()
 
@@ -94,6 +97,8 @@ class LockWatcher(threading.Thread):
         self.interval = interval
         self.stop_event = threading.Event()
         self.samples: list[dict[str, list[tuple[str, bool]]]] = []
+        self.times: list[float] = []
+        """When each sample was taken (``time.monotonic``)."""
 
     def run(self) -> None:
         with self.engine.connect() as conn:
@@ -103,6 +108,7 @@ class LockWatcher(threading.Thread):
                 for row in rows:
                     sample.setdefault(row.rel, []).append((row.mode, row.granted))
                 self.samples.append(sample)
+                self.times.append(time.monotonic())
                 time.sleep(self.interval)
 
     def stop(self) -> None:
@@ -110,6 +116,12 @@ class LockWatcher(threading.Thread):
         self.join(10)
         self.engine.dispose()
 
-    def waiting_on(self, table: str) -> list[dict[str, list[tuple[str, bool]]]]:
-        """Samples in which the watched session waited for a lock on *table*."""
-        return [s for s in self.samples if any(not granted for _, granted in s.get(table, []))]
+    def waiting_on(
+        self, table: str, until: float | None = None
+    ) -> list[dict[str, list[tuple[str, bool]]]]:
+        """Samples (taken before *until*) in which the watched session waited on *table*."""
+        return [
+            s
+            for s, t in zip(self.samples, self.times, strict=True)
+            if (until is None or t < until) and any(not g for _, g in s.get(table, []))
+        ]
