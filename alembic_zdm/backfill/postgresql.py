@@ -44,6 +44,11 @@ def row_estimate(connection: Any, spec: BackfillSpec) -> int | None:
     return int(value) if value is not None and value >= 0 else None
 
 
+def _one_line(statement: str) -> str:
+    """*statement* on one line, unless a ``--`` comment in the author's SQL needs its newline."""
+    return statement if "--" in statement else statement.replace("\n", " ")
+
+
 def offline_script(spec: BackfillSpec, key: tuple[str, ...], batch_size: int, dialect: Any) -> str:
     """A ``DO`` block that commits after every key range (PostgreSQL 11+, outside a transaction)."""
     from . import sql
@@ -60,11 +65,11 @@ def offline_script(spec: BackfillSpec, key: tuple[str, ...], batch_size: int, di
 
     def update(has_lo: bool, has_hi: bool) -> str:
         stmt = sql.batch_update(spec, key, has_lo=has_lo, has_hi=has_hi, variables=True)
-        return sql.render(stmt, dialect, literal=True).replace("\n", " ") + ";"
+        return _one_line(sql.render(stmt, dialect, literal=True)) + ";"
 
     def bound(has_lo: bool, skip: int) -> str:
         stmt = sql.upper_bound(spec, key, has_lo=has_lo, skip=skip)
-        text = sql.render(stmt, dialect, literal=True).replace("\n", " ")
+        text = _one_line(sql.render(stmt, dialect, literal=True))
         return text + " INTO " + ", ".join(hi) + ";"
 
     lines = [

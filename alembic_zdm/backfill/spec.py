@@ -21,6 +21,8 @@ class BackfillSpec:
     :param schema: the table's schema.
     :param key: the columns to page on; discovered (primary key, else a unique index
         on NOT NULL columns) when not given.
+    :param params: values for ``:name`` placeholders in *set* and *where*; everything
+        else in them (colons, comments) reaches the database exactly as written.
     """
 
     table: str
@@ -28,6 +30,16 @@ class BackfillSpec:
     where: str | None = None
     schema: str | None = None
     key: tuple[str, ...] | None = None
+    params: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.params:
+            from ..sql.raw import check_params
+
+            fragments = {f"set[{c!r}]": e for c, e in self.set.items()}
+            if self.where:
+                fragments["where="] = self.where
+            check_params(fragments, self.params)
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -71,9 +71,16 @@ def upper_bound(
 
 
 def _values(spec: BackfillSpec) -> dict[str, Any]:
-    from sqlalchemy import literal_column
+    from ..sql.raw import fragment
 
-    return {col: literal_column(f"({expr})") for col, expr in spec.set.items()}
+    return {col: fragment(expr, spec.params) for col, expr in spec.set.items()}
+
+
+def _where(spec: BackfillSpec) -> Any:
+    from ..sql.raw import fragment
+
+    assert spec.where is not None
+    return fragment(spec.where, spec.params)
 
 
 def changed(spec: BackfillSpec, tbl: Any) -> Any:
@@ -96,7 +103,7 @@ def batch_update(
 
     With *variables*, the keys are the PL/pgSQL variables ``zdm_lo_*`` / ``zdm_hi_*``.
     """
-    from sqlalchemy import text, update
+    from sqlalchemy import update
 
     tbl = _table(spec, key)
     stmt = update(tbl).values(_values(spec))
@@ -105,7 +112,7 @@ def batch_update(
     if has_hi:
         stmt = stmt.where(_key_cmp(tbl, key, "<=", "hi", variables))
     if spec.where:
-        stmt = stmt.where(text(f"({spec.where})"))
+        stmt = stmt.where(_where(spec))
     return stmt.where(changed(spec, tbl))
 
 
@@ -116,12 +123,12 @@ def full_update(spec: BackfillSpec) -> Any:
 
 def mismatches(spec: BackfillSpec, key: tuple[str, ...], sample: int) -> tuple[Any, Any]:
     """``SELECT count(*)`` and ``SELECT key … LIMIT sample`` of rows that differ."""
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
 
     tbl = _table(spec, key)
     cond = [changed(spec, tbl)]
     if spec.where:
-        cond.append(text(f"({spec.where})"))
+        cond.append(_where(spec))
     count = select(func.count()).select_from(tbl).where(*cond)
     keys = select(*(tbl.c[k] for k in key)).where(*cond).order_by(*(tbl.c[k] for k in key))
     return count, keys.limit(sample)

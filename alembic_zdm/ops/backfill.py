@@ -20,6 +20,7 @@ class BackfillOp(MigrateOperation):
         batch_size: int | None = None,
         schema: str | None = None,
         key: Sequence[str] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.table_name = table_name
         self.set = dict(set)
@@ -27,6 +28,7 @@ class BackfillOp(MigrateOperation):
         self.batch_size = batch_size
         self.schema = schema
         self.key = tuple(key) if key else None
+        self.params = dict(params) if params else None
 
     @classmethod
     def backfill(
@@ -39,6 +41,7 @@ class BackfillOp(MigrateOperation):
         batch_size: int | None = None,
         schema: str | None = None,
         key: Sequence[str] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         """Set columns of existing rows in short batches, resumable after a crash.
 
@@ -48,13 +51,19 @@ class BackfillOp(MigrateOperation):
         every batch and progress on a terminal. Belongs in ``migrate()``.
 
         :param table_name: the table.
+        ``set=`` and ``where=`` are SQL written by the revision author, never user
+        data: they reach the database exactly as written (colons, JSON literals and
+        ``--`` comments included). Pass values through *params*.
+
+        :param table_name: the table.
         :param set: column → SQL expression over the row's columns, e.g.
-            ``{"email_lower": "lower(email)"}``. Expressions are SQL written by you and
-            are passed through unchanged; column names are quoted.
-        :param where: optional SQL condition limiting the rows (passed through).
+            ``{"email_lower": "lower(email)"}``; column names are quoted.
+        :param where: optional SQL condition limiting the rows.
         :param batch_size: initial rows per batch (default ``backfill_batch_size``).
         :param schema: the table's schema.
         :param key: columns to page on (default: the primary key).
+        :param params: values for ``:name`` placeholders in *set* and *where*, sent as
+            bound parameters (``where="status = :s", params={"s": "open"}``).
 
         Example::
 
@@ -65,13 +74,15 @@ class BackfillOp(MigrateOperation):
         PostgreSQL offline (``--sql``): a ``DO`` block committing after every batch;
         pass ``key=`` when the key is not ``id``.
         """
-        operations.invoke(cls(table_name, set, where, batch_size, schema, key))
+        operations.invoke(cls(table_name, set, where, batch_size, schema, key, params))
 
     def spec(self) -> Any:
         """The engine's description of this backfill."""
         from ..backfill import BackfillSpec
 
-        return BackfillSpec(self.table_name, self.set, self.where, self.schema, self.key)
+        return BackfillSpec(
+            self.table_name, self.set, self.where, self.schema, self.key, self.params
+        )
 
 
 @Operations.implementation_for(BackfillOp)
