@@ -97,6 +97,12 @@ class MySQLColumnDdl(ColumnDdl):
         indexes = insp.get_indexes(table, schema=schema)
         return any(column in (i.get("column_names") or []) for i in indexes)
 
+    def comment(
+        self, table: str, column: str, comment: str | None, schema: str | None
+    ) -> list[Statement]:
+        """Nothing: the comment is part of the column definition ``add_column`` wrote."""
+        return []
+
     def drop_column(self, table: str, name: str, schema: str | None) -> Statement:
         instant = self.caps.instant_drop_column and not self._indexed(table, name, schema)
         algorithm = my.Algorithm.INSTANT if instant else my.Algorithm.INPLACE

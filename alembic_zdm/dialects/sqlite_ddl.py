@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 class SqliteColumnDdl(ColumnDdl):
     """Native ``ALTER TABLE`` where SQLite has it, batch mode elsewhere."""
 
+    def comment(
+        self, table: str, column: str, comment: str | None, schema: str | None
+    ) -> list[Statement]:
+        """Nothing: SQLite has no column comments."""
+        return []
+
     def drop_column(self, table: str, name: str, schema: str | None) -> Statement:
         """Batch ``drop_column``; the indexes on the column go first (found when it runs)."""
         batch = BatchAlter.one(table, schema, "drop_column", name)

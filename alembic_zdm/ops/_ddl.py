@@ -56,6 +56,21 @@ class ColumnDdl:
             AddColumn(table, column, schema=schema), table, f"add column {table}.{column.name}"
         )
 
+    def comment(
+        self, table: str, column: str, comment: str | None, schema: str | None
+    ) -> list[Statement]:
+        """Give a just-added *column* its *comment* (PostgreSQL: ``COMMENT ON COLUMN``).
+
+        Where the comment is part of the column definition (MySQL) ``add_column`` has
+        set it already, and SQLite has no comments: nothing to do there.
+        """
+        if comment is None:
+            return []
+        from alembic.ddl.base import ColumnComment
+
+        element = ColumnComment(table, column, comment, schema=schema)
+        return [self.ddl(element, table, f"comment of {table}.{column}", schema)]
+
     def drop_column(self, table: str, name: str, schema: str | None) -> Statement:
         from alembic.ddl.base import DropColumn
         from sqlalchemy import Column, Integer

@@ -168,6 +168,13 @@ class Ctx:
     def add_column(self, table: str, column: Any, schema: str | None) -> Statement:
         return self.ddl_impl.add_column(table, column, schema)  # type: ignore[no-any-return]
 
+    def add_columns(self, table: str, columns: list[Any], schema: str | None) -> list[Statement]:
+        """``ADD COLUMN`` of each of *columns*, with their comments."""
+        plan = [self.add_column(table, c, schema) for c in columns]
+        for c in columns:
+            plan += self.ddl_impl.comment(table, c.name, c.comment, schema)
+        return plan
+
     def drop_column(self, table: str, name: str, schema: str | None) -> Statement:
         return self.ddl_impl.drop_column(table, name, schema)  # type: ignore[no-any-return]
 
@@ -191,14 +198,29 @@ class Ctx:
             relax = self.ddl_impl.omittable(table, column, info, schema)
             if relax:
                 self.run(relax)
-                self.remember(_omitted_key(table, column), True)
+                kept = (
+                    {"nullable": info["nullable"], "default": info.get("default")} if info else {}
+                )
+                self.remember(_omitted_key(table, column), kept or True)
 
     def restore_for_old_code(self, table: str, columns: list[str], schema: str | None) -> None:
         """Undo :meth:`relax_for_new_code` (the undo of the expand phase)."""
         for column in columns:
             if self.recall(_omitted_key(table, column)):
-                info = self.column(table, column, schema)
+                info = self.original(table, column, schema)
                 self.run(self.ddl_impl.unomittable(table, column, info, schema))
+
+    def original(self, table: str, column: str, schema: str | None) -> dict[str, Any] | None:
+        """*column*'s catalog entry as it was before :meth:`relax_for_new_code` changed it.
+
+        The relaxation (an implicit default, NOT NULL dropped) is for the migration
+        only: contract copies *this* definition, so none of it is left behind.
+        """
+        info = self.column(table, column, schema)
+        kept = self.recall(_omitted_key(table, column))
+        if info is None or not isinstance(kept, dict):
+            return info
+        return {**info, **kept}
 
     def remember(self, key: str, value: Any) -> None:
         """Keep a fact for this phase's undo (``keep:`` keys outlive the phase; online only)."""

@@ -79,7 +79,7 @@ class SafeRenameColumnOp(PatternSteps):
     def expand(self, ctx: Any) -> None:
         from sqlalchemy import Column
 
-        ctx.column(self.table_name, self.old, self.schema)
+        info = ctx.column(self.table_name, self.old, self.schema)
         ctx.absent(self.table_name, self.new, self.schema, f"rename {self.old!r} to {self.new!r}")
         ctx.not_in_primary_key(self.table_name, self.old, self.schema, "rename")
         self._indexes(ctx, self.old)
@@ -87,7 +87,9 @@ class SafeRenameColumnOp(PatternSteps):
             self.table_name, self.old, self.schema, self.existing_type, "safe_rename_column",
             self.new,
         )  # fmt: skip
-        ctx.run([ctx.add_column(self.table_name, Column(self.new, col_type), self.schema)])
+        comment = info.get("comment") if info is not None else None
+        new = Column(self.new, col_type, comment=comment)
+        ctx.run(ctx.add_columns(self.table_name, [new], self.schema))
         ctx.dual_write(self._dual(), on=True)
         ctx.relax_for_new_code(self.table_name, [self.old], self.schema)
 
@@ -124,7 +126,7 @@ class SafeRenameColumnOp(PatternSteps):
         from ._indexes import rename_index, replace_column
         from ._pattern import models_check
 
-        info = ctx.column(self.table_name, self.old, self.schema)
+        info = ctx.original(self.table_name, self.old, self.schema)
         models_check(ctx, self.table_name, self.old, self.schema, "drop")
         indexes = self._indexes(ctx, self.old)
         plan = []

@@ -61,8 +61,11 @@ class _ReshapeOp(PatternSteps):
             ctx.column(self.table_name, name, self.schema)
         for name in self.new_names:
             ctx.absent(self.table_name, name, self.schema, f"add {name!r}")
-        cols = [Column(c.name, c.type, nullable=True) for c in self.new]
-        ctx.run([ctx.add_column(self.table_name, c, self.schema) for c in cols])
+        # Nullable and without a default while both app versions write: the trigger
+        # tells old code's writes by the new columns being NULL. Contract applies
+        # the declared default and NOT NULL.
+        cols = [Column(c.name, c.type, nullable=True, comment=c.comment) for c in self.new]
+        ctx.run(ctx.add_columns(self.table_name, cols, self.schema))
         ctx.dual_write(self._dual(), on=True)
         ctx.relax_for_new_code(self.table_name, list(self.old), self.schema)
 
@@ -85,8 +88,20 @@ class _ReshapeOp(PatternSteps):
         for name in self.old:
             ctx.column(self.table_name, name, self.schema)
             models_check(ctx, self.table_name, name, self.schema, "drop")
+        ctx.run(self._declared(ctx))
         ctx.dual_write(self._dual(), on=False)
         ctx.run([ctx.drop_column(self.table_name, n, self.schema) for n in self.old])
+
+    def _declared(self, ctx: Any) -> list[Any]:
+        """The declared server defaults and NOT NULL of the new columns (contract)."""
+        plan = []
+        for c in self.new:
+            default = _default_sql(ctx, c)
+            if default is not None:
+                plan.append(ctx.set_default(self.table_name, c.name, default, self.schema))
+            if not c.nullable:
+                plan += ctx.not_null_safe(self.table_name, c.name, self.schema, default)
+        return plan
 
     def undo_contract(self, ctx: Any) -> None:
         from sqlalchemy import Column
@@ -106,6 +121,19 @@ class _ReshapeOp(PatternSteps):
         ctx.backfill(spec)
         ctx.verify(spec)
         ctx.forget_backfill(spec)
+
+
+def _default_sql(ctx: Any, column: Any) -> str | None:
+    """*column*'s ``server_default`` as SQL (a plain string is a literal, as in Alembic)."""
+    default = column.server_default
+    if default is None:
+        return None
+    arg = getattr(default, "arg", default)
+    if isinstance(arg, str):
+        from ..sql.quoting import Quoter
+
+        return Quoter(ctx.dialect).literal(arg)
+    return str(getattr(arg, "text", None) or arg.compile(dialect=ctx.dialect))
 
 
 @Operations.register_operation("split_column")

@@ -1,0 +1,283 @@
+"""Application load for migration tests: writer threads and a lock-holding session.
+
+A zero-downtime migration is proved by running it while the application keeps
+working. :class:`AppWriter` plays one version of the application: in a loop, it
+inserts rows, updates rows and reads them back through *its* set of columns (the
+old code writes ``name``, the new code ``full_name``), and records every error and
+every statement's latency. :class:`StatementWriter` repeats one statement (to
+measure how long writers wait behind a lock). :class:`LockHolder` is the long
+transaction every DBA dreads: it reads a table and then sits idle in transaction.
+
+Example (a rename, old and new code writing, on any database)::
+
+    from alembic_zdm.testing.load import AppWriter, running
+
+    old = AppWriter(url, "users", {"name": lambda n: f"user {n}"}, name="old")
+    new = AppWriter(url, "users", {"full_name": lambda n: f"user {n}"}, name="new")
+    with running(old):
+        old.advance()
+        upgrade("zdm-phase:1")
+        with running(new):
+            new.advance()
+            upgrade("zdm-phase:2")
+            ...
+    assert old.errors == [] and new.errors == []
+    # old.expected[row_key] holds what old code last wrote to that row.
+
+Every thread has its own engine in autocommit mode (each statement is what the
+application would commit) and stops within a second of :meth:`stop`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+ValueOf = Callable[[int], Any]
+"""Gives the value a column gets in the writer's *n*-th statement."""
+
+
+class _LoadThread(threading.Thread):
+    """A daemon thread on its own autocommit engine that records errors and latencies."""
+
+    def __init__(self, url: str, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        self.errors: list[str] = []
+        """One line per failed statement: ``ExceptionType: first line of the message``."""
+        self.latencies: list[float] = []
+        """Seconds each statement took, failed ones included."""
+        self.ops = 0
+        """Statements that succeeded."""
+        self._stop_event = threading.Event()
+
+    def _timed(self, call: Callable[..., Any], *args: Any) -> Any:
+        started = time.monotonic()
+        try:
+            result = call(*args)
+            self.ops += 1
+            return result
+        except Exception as exc:  # recorded: the test asserts there are none
+            self.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+            return None
+        finally:
+            self.latencies.append(time.monotonic() - started)
+
+    @property
+    def max_latency_ms(self) -> float:
+        """The slowest statement so far, in milliseconds (0 before the first)."""
+        return max(self.latencies) * 1000 if self.latencies else 0.0
+
+    def advance(self, n: int = 25, timeout: float = 20.0) -> None:
+        """Wait until *n* more statements succeeded (so each phase sees traffic).
+
+        Returns early on an error or after *timeout* seconds.
+        """
+        target, deadline = self.ops + n, time.monotonic() + timeout
+        errors = len(self.errors)
+        while self.ops < target and time.monotonic() < deadline and len(self.errors) == errors:
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        """Stop the loop, wait for the thread and release its connections."""
+        self._stop_event.set()
+        if self.is_alive():
+            self.join(30)
+        self.engine.dispose()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called."""
+        return self._stop_event.is_set()
+
+
+class AppWriter(_LoadThread):
+    """One application version inserting, updating and reading *table* through *values*.
+
+    :param url: the database URL.
+    :param table: the table the application writes.
+    :param values: the columns this application version knows → the value of its
+        *n*-th write (``{"name": lambda n: f"user {n}"}``). Only these columns are
+        written and read; any other column is left to its default.
+    :param name: shown in errors and thread names (``"old"``, ``"new"``).
+    :param key: the table's integer primary key column.
+    :param rows: existing keys this writer may update (before it inserted any).
+    :param schema: the table's schema.
+    :param pause_s: sleep between statements.
+
+    Each loop inserts (every other turn, or when it knows no row), else updates one
+    of its rows, then reads that row back. :attr:`expected` maps each key it wrote to
+    the values it last gave; :attr:`inserted` lists the keys of its inserts.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        table: str,
+        values: Mapping[str, ValueOf],
+        *,
+        name: str = "app",
+        key: str = "id",
+        rows: Sequence[Any] = (),
+        schema: str | None = None,
+        pause_s: float = 0.002,
+    ) -> None:
+        super().__init__(url, name)
+        self.values = dict(values)
+        self.keys: list[Any] = list(rows)
+        self.expected: dict[Any, dict[str, Any]] = {}
+        """Key → the values this writer last wrote to that row."""
+        self.inserted: list[Any] = []
+        self.pause_s = pause_s
+        md = sa.MetaData()
+        self.table = sa.Table(
+            table,
+            md,
+            sa.Column(key, sa.BigInteger, primary_key=True),
+            *(sa.Column(c) for c in self.values),
+            schema=schema,
+        )
+        self.key = self.table.c[key]
+
+    def row(self, n: int) -> dict[str, Any]:
+        """The values of this writer's *n*-th write."""
+        return {column: value(n) for column, value in self.values.items()}
+
+    def _insert(self, conn: sa.Connection, values: dict[str, Any]) -> Any:
+        result = conn.execute(sa.insert(self.table).values(values))
+        return result.inserted_primary_key[0]  # type: ignore[index]
+
+    def _update(self, conn: sa.Connection, row_key: Any, values: dict[str, Any]) -> None:
+        conn.execute(sa.update(self.table).where(self.key == row_key).values(values))
+
+    def _read(self, conn: sa.Connection, row_key: Any) -> None:
+        columns = [self.table.c[c] for c in self.values]
+        conn.execute(sa.select(*columns).where(self.key == row_key)).first()
+
+    def run(self) -> None:
+        """The application loop (see the class docstring)."""
+        n = 0
+        with self.engine.connect() as conn:
+            while not self.stopping:
+                n += 1
+                values = self.row(n)
+                failed = len(self.errors)
+                if n % 2 == 0 or not self.keys:
+                    row_key = self._timed(self._insert, conn, values)
+                    if row_key is not None:
+                        self.keys.append(row_key)
+                        self.inserted.append(row_key)
+                else:
+                    row_key = self.keys[n % len(self.keys)]
+                    self._timed(self._update, conn, row_key, values)
+                if row_key is not None and len(self.errors) == failed:
+                    self.expected[row_key] = values
+                    self._timed(self._read, conn, row_key)
+                time.sleep(self.pause_s)
+
+
+class StatementWriter(_LoadThread):
+    """Runs one SQL statement in a loop (``INSERT INTO orders (amount) VALUES (1)``).
+
+    What it measures is :attr:`latencies`: how long each statement waited (behind a
+    lock queue, say). :param params: bound values of *sql*.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        name: str = "writer",
+        pause_s: float = 0.005,
+    ) -> None:
+        super().__init__(url, name)
+        self.statement = sa.text(sql)
+        self.params = dict(params or {})
+        self.pause_s = pause_s
+
+    @property
+    def max_stall_ms(self) -> float:
+        """Alias of :attr:`max_latency_ms` (the longest a write waited)."""
+        return self.max_latency_ms
+
+    def run(self) -> None:
+        """Execute the statement until stopped."""
+        with self.engine.connect() as conn:
+            while not self.stopping:
+                self._timed(conn.execute, self.statement, self.params)
+                time.sleep(self.pause_s)
+
+
+_SESSION_ID = {
+    "postgresql": "SELECT pg_backend_pid()",
+    "mysql": "SELECT CONNECTION_ID()",
+    "mariadb": "SELECT CONNECTION_ID()",
+}
+
+
+class LockHolder(threading.Thread):
+    """A session that reads *table* in a transaction, then stays idle in it for *seconds*.
+
+    That read keeps a shared lock (PostgreSQL ``ACCESS SHARE``, MySQL metadata lock)
+    that any DDL on the table must wait for. :attr:`ready` is set once the lock is
+    held; :attr:`session_id` is the backend pid / connection id (to find it in
+    ``pg_stat_activity`` or an error message). :meth:`release` ends it early.
+    """
+
+    def __init__(self, url: str, seconds: float, table: str = "orders") -> None:
+        super().__init__(daemon=True)
+        self.engine = sa.create_engine(url)
+        self.seconds = seconds
+        self.table = table
+        self.ready = threading.Event()
+        self.session_id: int = 0
+        self._release = threading.Event()
+
+    @property
+    def pid(self) -> int:
+        """Alias of :attr:`session_id`."""
+        return self.session_id
+
+    def run(self) -> None:
+        """Take the lock, hold it, commit."""
+        with self.engine.connect() as conn:
+            query = _SESSION_ID.get(conn.dialect.name)
+            if query is not None:
+                self.session_id = int(conn.execute(sa.text(query)).scalar_one())
+            quoted = conn.dialect.identifier_preparer.quote(self.table)
+            conn.execute(sa.text(f"SELECT count(*) FROM {quoted}"))  # noqa: S608 (quoted name)
+            self.ready.set()
+            self._release.wait(self.seconds)
+            conn.commit()
+        self.engine.dispose()
+
+    def hold(self, timeout: float = 10.0) -> LockHolder:
+        """Start and wait until the lock is held; returns self."""
+        self.start()
+        self.ready.wait(timeout)
+        return self
+
+    def release(self) -> None:
+        """End the transaction now and wait for the thread."""
+        self._release.set()
+        self.join(30)
+
+
+@contextmanager
+def running(*threads: _LoadThread) -> Iterator[None]:
+    """Start *threads* (those not started yet) and stop them all on exit."""
+    for thread in threads:
+        if not thread.is_alive() and thread.ident is None:
+            thread.start()
+    try:
+        yield
+    finally:
+        for thread in threads:
+            thread.stop()
