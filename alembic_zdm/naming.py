@@ -85,6 +85,16 @@ def check_trigger(table: str, constraint: str, event: str, dialect_name: str = "
     return object_name(f"ck_{event}", table, constraint, dialect_name=dialect_name)
 
 
+def conversion_function(table: str, column: str, dialect_name: str = "postgresql") -> str:
+    """Name of the function converting *column* for its type change (never raises)."""
+    return object_name("cv", table, column, dialect_name=dialect_name)
+
+
+def conversion_check(table: str, column: str, dialect_name: str = "postgresql") -> str:
+    """Name of the function telling whether a row's *column* converts."""
+    return object_name("cvok", table, column, dialect_name=dialect_name)
+
+
 def not_null_check(table: str, column: str, dialect_name: str = "postgresql") -> str:
     """Name of the temporary ``CHECK (column IS NOT NULL)`` constraint."""
     return object_name("nn", table, column, dialect_name=dialect_name)

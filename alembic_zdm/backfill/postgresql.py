@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..sql.quoting import dollar_quote
 from .dialects import BackfillDialect, register
 from .spec import BackfillSpec
 
@@ -73,7 +74,6 @@ def offline_script(spec: BackfillSpec, key: tuple[str, ...], batch_size: int, di
         return text + " INTO " + ", ".join(hi) + ";"
 
     lines = [
-        "DO $zdm$",
         "DECLARE",
         *declare,
         "BEGIN",
@@ -89,9 +89,8 @@ def offline_script(spec: BackfillSpec, key: tuple[str, ...], batch_size: int, di
         "    COMMIT;",
         "  END LOOP;",
         "END",
-        "$zdm$",
     ]
-    return "\n".join(lines)
+    return "DO " + dollar_quote("\n" + "\n".join(lines) + "\n")
 
 
 register(

@@ -25,6 +25,7 @@ from .base import guard
 from .capabilities import INSTANT_ROW_VERSION_LIMIT, ROW_VERSION_MARGIN
 
 if TYPE_CHECKING:
+    from ..ops._conversion import Conversion
     from ..ops._indexes import IndexCopy
     from .mysql import MySQLSupport
 
@@ -75,6 +76,23 @@ class MySQLColumnDdl(ColumnDdl):
         """MySQL's ``CAST`` knows few target types; assignment converts (strictly, in
         strict mode), so the plain expression is the default conversion."""
         return expression
+
+    def conversion(
+        self,
+        table: str,
+        column: str,
+        using: str | None,
+        new_type: Any,
+        fallback: str | None,
+        schema: str | None,
+        info: dict[str, Any] | None,
+    ) -> Conversion:
+        """Stored functions of the column's value with an error-and-warning handler:
+        see :func:`~alembic_zdm.ops._conversion.mysql_conversion`."""
+        from ..ops._conversion import mysql_conversion
+
+        old_type = info["type"] if info is not None else None
+        return mysql_conversion(self, table, column, using, new_type, old_type, fallback, schema)
 
     def add_column(self, table: str, column: Any, schema: str | None) -> Statement:
         spec = my.column_spec(self.dialect, column)

@@ -17,6 +17,7 @@ from ..sql.statement import BatchAlter, Statement
 from .sqlite_plans import batch_statement, create_index, index_statement
 
 if TYPE_CHECKING:
+    from ..ops._conversion import Conversion
     from ..ops._indexes import IndexCopy
 
 
@@ -29,6 +30,22 @@ class SqliteColumnDdl(ColumnDdl):
     ) -> list[Statement]:
         """Nothing: SQLite has no column comments."""
         return []
+
+    def conversion(
+        self,
+        table: str,
+        column: str,
+        using: str | None,
+        new_type: Any,
+        fallback: str | None,
+        schema: str | None,
+        info: dict[str, Any] | None,
+    ) -> Conversion:
+        """SQLite's ``CAST`` never fails but makes ``'xyz'`` 0: see
+        :func:`~alembic_zdm.ops._conversion.sqlite_conversion`."""
+        from ..ops._conversion import sqlite_conversion
+
+        return sqlite_conversion(self, column, using, new_type, fallback)
 
     def drop_column(self, table: str, name: str, schema: str | None) -> Statement:
         """Batch ``drop_column``; the indexes on the column go first (found when it runs)."""

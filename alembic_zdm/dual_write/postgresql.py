@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..sql.quoting import dollar_quote
 from ..sql.statement import LockLevel, Statement, TimeoutClass
 from .registry import register
 from .spec import DualWriteSpec
@@ -107,8 +108,8 @@ class PostgresDualWrite:
         table = qualified(dialect, spec.table, spec.schema)
         body = function_body(spec, dialect)
         create_fn = (
-            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $zdm$\n"
-            f"{body}\n$zdm$"
+            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS "
+            + dollar_quote(f"\n{body}\n")
         )
         create_trigger = (
             f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table} "

@@ -17,6 +17,7 @@ from ..sql.quoting import Quoter
 from ..sql.statement import LockLevel, Statement, TimeoutClass
 
 if TYPE_CHECKING:
+    from ._conversion import Conversion
     from ._indexes import IndexCopy
 
 NameOf = Callable[[str, str], str]
@@ -35,6 +36,27 @@ class ColumnDdl:
     def convert(self, expression: str, type_sql: str) -> str:
         """SQL converting *expression* to *type_sql* (the default ``using=`` of a type change)."""
         return f"CAST({expression} AS {type_sql})"
+
+    def conversion(
+        self,
+        table: str,
+        column: str,
+        using: str | None,
+        new_type: Any,
+        fallback: str | None,
+        schema: str | None,
+        info: dict[str, Any] | None,
+    ) -> Conversion:
+        """How to compute *using* (default: :meth:`convert` of the column) as *new_type*
+        without ever failing a write; see :mod:`~alembic_zdm.ops._conversion`.
+
+        *info*: the column's catalog entry (``None`` offline).
+        """
+        from ._conversion import postgresql_conversion
+
+        type_sql = str(new_type.compile(dialect=self.dialect))
+        expr = using if using is not None else self.convert(self.q.name(column), type_sql)
+        return postgresql_conversion(self, table, column, expr, type_sql, fallback, schema)
 
     def ddl(
         self, element: Any, table: str, description: str, schema: str | None = None

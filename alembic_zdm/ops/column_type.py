@@ -24,6 +24,7 @@ class SafeChangeColumnTypeOp(PatternSteps):
         existing_type: Any = None,
         backward_using: str | None = None,
         schema: str | None = None,
+        fallback: str | None = None,
     ) -> None:
         self.table_name = table_name
         self.column_name = column_name
@@ -32,6 +33,7 @@ class SafeChangeColumnTypeOp(PatternSteps):
         self.existing_type = existing_type
         self.backward_using = backward_using
         self.schema = schema
+        self.fallback = fallback
 
     @classmethod
     def safe_change_column_type(
@@ -45,6 +47,7 @@ class SafeChangeColumnTypeOp(PatternSteps):
         existing_type: Any = None,
         backward_using: str | None = None,
         schema: str | None = None,
+        fallback: str | None = None,
     ) -> None:
         """Change *column_name* to *new_type* with a shadow column and a swap.
 
@@ -57,6 +60,13 @@ class SafeChangeColumnTypeOp(PatternSteps):
           move the default and NOT NULL, drop ``zdm_old_<col>``, give the index copies
           their original names.
 
+        The old application keeps working whatever it writes: a value that does not
+        convert (``'xyz'`` into an integer) leaves the shadow NULL (or *fallback*)
+        instead of failing its ``INSERT``. Existing rows that do not convert stop the
+        expand phase before it changes anything, and rows written later that do not
+        convert stop the migrate phase's check; both errors name the rows' keys and
+        values (with *fallback*, they are logged instead).
+
         The application only ever sees ``col``: with its old type until the contract
         swap, with the new type after it, so deploy code that works with both (e.g.
         ``int`` → ``bigint``). The shadow column is internal; no app writes it.
@@ -65,6 +75,8 @@ class SafeChangeColumnTypeOp(PatternSteps):
         :param existing_type: the old type; needed to undo the contract phase (and offline).
         :param backward_using: expression back to the old type when undoing contract
             (default ``CAST(col AS existing_type)``).
+        :param fallback: SQL expression stored for values that do not convert (default:
+            NULL, and such values stop the phase); with it, they are counted and logged.
 
         Example::
 
@@ -73,8 +85,11 @@ class SafeChangeColumnTypeOp(PatternSteps):
                                            existing_type=sa.Integer())
         """
         operations.invoke(
-            cls(table_name, column_name, new_type, using, existing_type, backward_using, schema)
-        )
+            cls(
+                table_name, column_name, new_type, using, existing_type, backward_using,
+                schema, fallback,
+            )
+        )  # fmt: skip
 
     def touched_objects(self) -> list[tuple[str, str | None]]:
         """The column."""
@@ -130,8 +145,38 @@ class SafeChangeColumnTypeOp(PatternSteps):
                 f"expression that converts it."
             ) from None
 
+    def _conversion(self, ctx: Any) -> Any:
+        """The never-failing conversion into the shadow (:mod:`._conversion`)."""
+        info = ctx.column(self.table_name, self.column_name, self.schema)
+        if info is None and self.existing_type is not None:
+            info = {"type": self.existing_type}
+        return ctx.ddl_impl.conversion(
+            self.table_name, self.column_name, self.using, self.new_type, self.fallback,
+            self.schema, info,
+        )  # fmt: skip
+
+    def _unconverted(self, ctx: Any, conversion: Any, when: str) -> str | None:
+        """The sentence naming rows that do not convert (``None``: all convert, or offline)."""
+        if ctx.offline:
+            return None
+        from ._conversion import describe, failures
+
+        count, sample = failures(
+            ctx, self.table_name, self.column_name, self.schema, conversion.converts
+        )
+        if not count:
+            return None
+        target = self.new_type.compile(dialect=ctx.dialect)
+        when = f" {when}" if when else ""
+        return (
+            f"{count} row(s) of {self.table_name}.{self.column_name}{when} do not convert to "
+            f"{target} ({describe(sample)})"
+        )
+
     def expand(self, ctx: Any) -> None:
         from sqlalchemy import Column
+
+        from ..errors import SchemaObjectError
 
         ctx.column(self.table_name, self.column_name, self.schema)
         shadow = self._shadow(ctx)
@@ -140,13 +185,26 @@ class SafeChangeColumnTypeOp(PatternSteps):
         self._indexes(ctx, self.column_name)
         expr = self._cast(ctx, self.new_type, self.using)
         self._check_cast(ctx, expr, self.new_type)
+        conversion = self._conversion(ctx)
+        ctx.run(conversion.setup)
+        problem = self._unconverted(ctx, conversion, "already")
+        if problem is not None and self.fallback is None:
+            ctx.run(conversion.teardown)
+            raise SchemaObjectError(
+                f"Cannot change the type of {self.table_name}.{self.column_name}: {problem}; "
+                f"fix those rows first, or pass using='…' that converts them or fallback='…' "
+                f"to store instead."
+            )
+        if problem is not None:
+            _log(f"{problem}: they get the fallback {self.fallback}")
         ctx.run([ctx.add_column(self.table_name, Column(shadow, self.new_type), self.schema)])
-        ctx.dual_write(self._dual(ctx, shadow, expr), on=True)
+        ctx.dual_write(self._dual(ctx, shadow, conversion.in_trigger), on=True)
 
     def undo_expand(self, ctx: Any) -> None:
         shadow = self._shadow(ctx)
         ctx.dual_write(self._dual(ctx, shadow, ""), on=False)
         ctx.run([ctx.drop_column(self.table_name, shadow, self.schema)])
+        ctx.run(self._conversion(ctx).teardown)
 
     def _indexes(self, ctx: Any, column: str) -> Any:
         from ._indexes import column_indexes
@@ -154,12 +212,23 @@ class SafeChangeColumnTypeOp(PatternSteps):
         return column_indexes(ctx, self.table_name, column, self.schema)
 
     def migrate(self, ctx: Any) -> None:
+        from ..errors import BackfillVerificationError
         from ._indexes import build_copies
 
         shadow = self._shadow(ctx)
-        spec = self._spec(ctx, shadow, self._cast(ctx, self.new_type, self.using))
+        conversion = self._conversion(ctx)
+        spec = self._spec(ctx, shadow, conversion.in_row)
         ctx.backfill(spec)
         ctx.verify(spec)
+        problem = self._unconverted(ctx, conversion, "")
+        if problem is not None and self.fallback is None:
+            raise BackfillVerificationError(
+                f"Type change check: {problem}; the shadow column holds "
+                f"NULL for them. Fix those rows (the trigger converts them on update) or pass "
+                f"fallback='…', then run the migrate phase again."
+            )
+        if problem is not None:
+            _log(f"{problem}: they hold the fallback {self.fallback}")
         indexes = self._indexes(ctx, self.column_name)
         ctx.run(
             build_copies(
@@ -186,15 +255,17 @@ class SafeChangeColumnTypeOp(PatternSteps):
                 self.table_name,
             )
         )
-        ctx.forget_backfill(self._spec(ctx, shadow, self._cast(ctx, self.new_type, self.using)))
+        ctx.forget_backfill(self._spec(ctx, shadow, ""))
 
     def contract(self, ctx: Any) -> None:
         from ._swap import Swap
 
         shadow = self._shadow(ctx)
+        conversion = self._conversion(ctx)
         Swap(ctx, self.table_name, self.column_name, shadow, self.schema).run(
             retired=self._retired(ctx), drop_retired=True, old_trigger=self._dual(ctx, shadow, "")
         )
+        ctx.run(conversion.teardown)
 
     def undo_contract(self, ctx: Any) -> None:
         from sqlalchemy import Column
@@ -219,13 +290,21 @@ class SafeChangeColumnTypeOp(PatternSteps):
         ctx.forget_backfill(spec)
         swap = Swap(ctx, self.table_name, self.column_name, retired, self.schema)
         swap.copy_indexes(naming.retired_index)
-        forward = self._dual(ctx, shadow, self._cast(ctx, self.new_type, self.using))
+        conversion = self._conversion(ctx)
+        ctx.run(conversion.setup)
+        forward = self._dual(ctx, shadow, conversion.in_trigger)
         swap.run(
             retired=shadow,
             drop_retired=False,
             old_trigger=self._dual(ctx, retired, ""),
             new_trigger=forward,
         )
+
+
+def _log(message: str) -> None:
+    import logging
+
+    logging.getLogger("alembic.zdm.ops").warning(message)
 
 
 @Operations.implementation_for(SafeChangeColumnTypeOp)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import ZdmError
-from .quoting import Quoter, SqlExpression
+from .quoting import Quoter, SqlExpression, dollar_quote
 
 # ---------------------------------------------------------------- timeouts
 
@@ -276,22 +276,24 @@ def raise_if(q: Quoter, condition: str, message: str, errcode: str) -> str:
 
     Works the same online and in an offline script (``psql -v ON_ERROR_STOP=1``).
     """
-    return (
-        f"DO $zdm$ BEGIN IF {condition} THEN RAISE EXCEPTION USING "
-        f"ERRCODE = {q.literal(errcode)}, MESSAGE = {q.literal(message)}; END IF; END $zdm$"
+    body = (
+        f" BEGIN IF {condition} THEN RAISE EXCEPTION USING "
+        f"ERRCODE = {q.literal(errcode)}, MESSAGE = {q.literal(message)}; END IF; END "
     )
+    return "DO " + dollar_quote(body)
 
 
 def raise_if_rows(q: Quoter, query: str, message: str, errcode: str) -> str:
     """A ``DO`` block raising *message* (with the row count) when *query* returns rows."""
     # *query* is the user's SQL by design; the message goes through the literal quoter.
-    return (
-        "DO $zdm$ DECLARE n bigint; BEGIN "  # noqa: S608
+    body = (
+        " DECLARE n bigint; BEGIN "  # noqa: S608
         f"SELECT count(*) INTO n FROM ({query}) AS zdm_rows; "
         "IF n > 0 THEN RAISE EXCEPTION USING "
         f"ERRCODE = {q.literal(errcode)}, MESSAGE = format('%s (%s offending rows)', "
-        f"{q.literal(message)}, n); END IF; END $zdm$"
+        f"{q.literal(message)}, n); END IF; END "
     )
+    return "DO " + dollar_quote(body)
 
 
 def column_exists_condition(q: Quoter, table: str, column: str, schema: str | None) -> str:

@@ -21,6 +21,24 @@ SqlExpression = str | ClauseElement
 """A SQL expression written by the user: text, ``sa.text(...)`` or a column expression."""
 
 
+def dollar_quote(body: str, tag: str = "zdm") -> str:
+    """*body* between PostgreSQL dollar quotes whose tag does not occur in it.
+
+    A name inside the body may contain ``$zdm$`` (a column called ``a$zdm$b``), so
+    the tag is ``$zdm$``, else ``$zdm_1$``, ``$zdm_2$`` … — the first absent from *body*.
+
+    >>> dollar_quote("SELECT 1")
+    '$zdm$SELECT 1$zdm$'
+    >>> dollar_quote('SELECT "a$zdm$b"')
+    '$zdm_1$SELECT "a$zdm$b"$zdm_1$'
+    """
+    candidate, n = f"${tag}$", 0
+    while candidate in body:
+        n += 1
+        candidate = f"${tag}_{n}$"
+    return f"{candidate}{body}{candidate}"
+
+
 class Quoter:
     """Quotes identifiers and literals for one dialect.
 

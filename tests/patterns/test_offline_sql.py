@@ -125,12 +125,21 @@ def test_change_type_naive_vs_safe() -> None:
         "ALTER TABLE t ALTER COLUMN amount TYPE BIGINT"  # rewrites the table under ACCESS EXCLUSIVE
     ]
     expand = offline(change_type, Phase.EXPAND)
-    assert expand[0] == "ALTER TABLE t ADD COLUMN zdm_new_amount BIGINT"
-    assert (
-        "NEW.zdm_new_amount IS NULL THEN SELECT (CAST(amount AS BIGINT)) INTO NEW.zdm_new_amount"
-        in expand[1]
+    # Two conversion functions first: the value (NULL when it does not convert, so the
+    # old application's write never fails) and whether it converts (for the checks).
+    assert expand[0] == (
+        "CREATE OR REPLACE FUNCTION zdm_cv_t_amount(zdm_r t) RETURNS BIGINT LANGUAGE plpgsql "
+        "STABLE AS $zdm$\nBEGIN\n  RETURN (SELECT (CAST(amount AS BIGINT)) FROM (SELECT "
+        "(zdm_r).*) AS zdm_row);\nEXCEPTION WHEN others THEN\n  RETURN (NULL);\nEND\n$zdm$"
     )
-    assert "INTO zdm_same" not in expand[1]  # one-way: nobody writes the shadow column
+    assert expand[1].startswith("CREATE OR REPLACE FUNCTION zdm_cvok_t_amount(zdm_r t) RETURNS")
+    assert "EXCEPTION WHEN others THEN\n  RETURN false;" in expand[1]
+    assert expand[2] == "ALTER TABLE t ADD COLUMN zdm_new_amount BIGINT"
+    assert (
+        "NEW.zdm_new_amount IS NULL THEN SELECT (zdm_cv_t_amount(NEW)) INTO NEW.zdm_new_amount"
+        in expand[3]
+    )
+    assert "INTO zdm_same" not in expand[3]  # one-way: nobody writes the shadow column
     contract = offline(change_type, Phase.CONTRACT)
     assert contract == [
         "LOCK TABLE t IN ACCESS EXCLUSIVE MODE",
@@ -139,6 +148,8 @@ def test_change_type_naive_vs_safe() -> None:
         "ALTER TABLE t RENAME amount TO zdm_old_amount",
         "ALTER TABLE t RENAME zdm_new_amount TO amount",
         "ALTER TABLE t DROP COLUMN zdm_old_amount",
+        "DROP FUNCTION IF EXISTS zdm_cv_t_amount(t)",
+        "DROP FUNCTION IF EXISTS zdm_cvok_t_amount(t)",
     ]
 
 
