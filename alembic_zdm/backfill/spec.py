@@ -53,7 +53,7 @@ class BackfillSpec:
 
 
 def _inspector(connection: Any) -> Any:
-    from sqlalchemy import inspect
+    from ..sql.reflect import inspector as inspect
 
     return inspect(connection)
 

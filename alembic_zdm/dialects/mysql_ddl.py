@@ -107,7 +107,7 @@ class MySQLColumnDdl(ColumnDdl):
         plan renames into place may be indexed), so INSTANT would be refused."""
         if self.ctx.offline:
             return False
-        from sqlalchemy import inspect
+        from ..sql.reflect import inspector as inspect
 
         insp = inspect(self.ctx.connection)
         if column not in {c["name"] for c in insp.get_columns(table, schema=schema)}:
@@ -276,7 +276,9 @@ class MySQLColumnDdl(ColumnDdl):
     def drop_dependents(
         self, table: str, schema: str | None, column: str | None = None
     ) -> list[Statement]:
-        from sqlalchemy import inspect, text
+        from sqlalchemy import text
+
+        from ..sql.reflect import inspector as inspect
 
         insp = inspect(self.ctx.connection)
         plan: list[Statement] = []

@@ -104,7 +104,14 @@ class SqliteSupport(DialectSupport):
             doomed = [i["name"] for i in indexes if dropped & set(i.get("column_names") or [])]
             calls = tuple(("drop_index", (name,), ()) for name in doomed)
             batch = BatchAlter(batch.table, batch.schema, calls + batch.calls)
-        super().run_batch(operations, batch)
+        from .sqlite_reflect import reflected_table
+
+        copy_from = reflected_table(conn, batch.table, batch.schema)
+        with operations.batch_alter_table(
+            batch.table, schema=batch.schema, copy_from=copy_from
+        ) as b:
+            for method, args, kw in batch.calls:
+                getattr(b, method)(*args, **dict(kw))
         present = {r.name for r in conn.execute(text(TRIGGERS), {"table": batch.table})}
         for row in saved:
             if row.name not in present and row.sql:
@@ -140,15 +147,11 @@ class SqliteSupport(DialectSupport):
     def constraint_info(
         self, connection: Connection, table: str, name: str, schema: str | None
     ) -> ConstraintInfo | None:
-        insp = inspect(connection)
-        kinds = (
-            ("f", insp.get_foreign_keys),
-            ("c", insp.get_check_constraints),
-            ("u", insp.get_unique_constraints),
-        )
-        for kind, getter in kinds:
-            if any(c.get("name") == name for c in getter(table, schema=schema)):
-                return ConstraintInfo(name, kind, True)
+        from .sqlite_reflect import named_constraints, table_sql
+
+        kind = named_constraints(table_sql(connection, table)).get(name)
+        if kind in ("f", "c", "u"):
+            return ConstraintInfo(name, kind, True)
         if (info := self.index_info(connection, name, schema)) is not None and info.unique:
             return ConstraintInfo(name, "u", True)
         return None

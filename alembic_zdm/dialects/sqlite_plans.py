@@ -122,7 +122,11 @@ def plan_check(op: AddCheckConstraintSafeOp, ctx: PlanContext) -> list[Statement
         batch = BatchAlter.one(op.table_name, op.schema, "drop_constraint", name, type_="check")
         return [batch_statement(batch, f"Drop check {name!r} (table recreated)")]
     if ctx.phase is Phase.EXPAND:
-        condition = (
+        from ..sql.raw import fragment
+
+        # Exactly as written: a plain string would go through text(), where the ":_a"
+        # of a quoted name is taken for a parameter.
+        condition = fragment(
             op.condition if isinstance(op.condition, str) else ctx.quoter.expression(op.condition)
         )
         batch = BatchAlter.one(op.table_name, op.schema, "create_check_constraint", name, condition)

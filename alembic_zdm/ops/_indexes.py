@@ -34,7 +34,7 @@ def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> lis
     """The plain indexes on *column* (``[]`` offline); refuses what cannot be rebuilt."""
     if ctx.catalog is None:
         return []
-    from sqlalchemy import inspect
+    from ..sql.reflect import inspector as inspect
 
     if ctx.offline and not inspect(ctx.catalog).has_table(table, schema=schema):
         return []  # planning ahead: an earlier pending phase creates the table

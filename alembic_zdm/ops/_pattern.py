@@ -37,7 +37,9 @@ class Ctx:
     def __init__(self, operations: Any, **overrides: Any) -> None:
         self.operations = operations
         self.mc = operations.get_context()
-        self.dialect = self.mc.dialect
+        from ..sql.quoting import rendering_dialect
+
+        self.dialect = rendering_dialect(self.mc.dialect)
         base: ZdmSettings = settings_for_context(self.mc)
         self.settings = base.with_overrides(**overrides)
         self.offline = bool(self.mc.as_sql)
@@ -74,7 +76,7 @@ class Ctx:
         catalog = self.catalog
         if catalog is None:
             return None
-        from sqlalchemy import inspect
+        from ..sql.reflect import inspector as inspect
 
         insp = inspect(catalog)
         if not insp.has_table(table, schema=schema):
@@ -110,7 +112,7 @@ class Ctx:
         """Refuse to *what* a primary-key column (not supported by these patterns yet)."""
         if self.catalog is None:
             return
-        from sqlalchemy import inspect
+        from ..sql.reflect import inspector as inspect
 
         insp = inspect(self.catalog)
         if self.offline and not insp.has_table(table, schema=schema):

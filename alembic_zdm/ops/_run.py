@@ -78,7 +78,7 @@ def column_info(
 
     if catalog.is_offline(operations):
         return None
-    from sqlalchemy import inspect
+    from ..sql.reflect import inspector as inspect
 
     catalog.require_columns(operations, table, [column], schema)
     conn = catalog.connection_of(operations)

@@ -33,7 +33,9 @@ def pg_drop_dependents_plan(
     ``DROP CONSTRAINT`` of the foreign keys from it (and, for a table, into it)."""
     if ctx.offline:
         return []
-    from sqlalchemy import inspect, text
+    from sqlalchemy import text
+
+    from ..sql.reflect import inspector as inspect
 
     q = Quoter(ctx.dialect)
     insp = inspect(ctx.connection)

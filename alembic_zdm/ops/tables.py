@@ -48,7 +48,7 @@ class SafeDropTableOp(PatternSteps):
         cols = ctx.columns(self.table_name, self.schema)
         if cols is None:
             return []
-        from sqlalchemy import inspect
+        from ..sql.reflect import inspector as inspect
 
         pk = inspect(ctx.connection).get_pk_constraint(self.table_name, schema=self.schema)
         keys = set(pk.get("constrained_columns") or [])

@@ -21,6 +21,30 @@ SqlExpression = str | ClauseElement
 """A SQL expression written by the user: text, ``sa.text(...)`` or a column expression."""
 
 
+def rendering_dialect(dialect: Dialect) -> Dialect:
+    """*dialect* as statement text is written for running without parameters.
+
+    A ``format``/``pyformat`` driver (psycopg, mysqlclient) makes SQLAlchemy double
+    every ``%`` — also inside quoted names (a column ``"%_a"`` becomes ``"%%_a"``) —
+    for the driver to undo when it fills parameters. Our statements run as driver SQL
+    *without* parameters (or through ``text()``), where nothing undoes it; so they are
+    rendered by a copy of the dialect with the ``named`` paramstyle, as Alembic's
+    offline mode does. Dialects that do not double percents are returned as they are.
+    """
+    if not getattr(dialect.identifier_preparer, "_double_percents", False):
+        return dialect
+    cached: Dialect | None = dialect.__dict__.get("_zdm_rendering")
+    if cached is None:
+        import copy
+
+        cached = copy.copy(dialect)
+        cached.paramstyle = "named"
+        cached.positional = False
+        cached.identifier_preparer = cached.preparer(cached)
+        dialect.__dict__["_zdm_rendering"] = cached
+    return cached
+
+
 def dollar_quote(body: str, tag: str = "zdm") -> str:
     """*body* between PostgreSQL dollar quotes whose tag does not occur in it.
 
@@ -49,8 +73,8 @@ class Quoter:
     """
 
     def __init__(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-        self._preparer = dialect.identifier_preparer
+        self.dialect = rendering_dialect(dialect)
+        self._preparer = self.dialect.identifier_preparer
 
     def name(self, identifier: str) -> str:
         """A column, index or constraint name (quoted when the dialect needs it)."""
