@@ -47,7 +47,9 @@ class _LoadThread(threading.Thread):
 
     def __init__(self, url: str, name: str) -> None:
         super().__init__(name=name, daemon=True)
-        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        # SQLite: one writer at a time; wait for the lock as an application would.
+        extra = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
+        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", **extra)
         self.errors: list[str] = []
         """One line per failed statement: ``ExceptionType: first line of the message``."""
         self.latencies: list[float] = []
@@ -55,6 +57,26 @@ class _LoadThread(threading.Thread):
         self.ops = 0
         """Statements that succeeded."""
         self._stop_event = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._idle = threading.Event()
+
+    def pause(self, timeout: float = 30.0) -> None:
+        """Stop writing after the statement in flight (returns once it finished)."""
+        self._idle.clear()
+        self._running.clear()
+        if self.is_alive():
+            self._idle.wait(timeout)
+
+    def resume(self) -> None:
+        """Go on writing after :meth:`pause`."""
+        self._running.set()
+
+    def _wait_if_paused(self) -> None:
+        if not self._running.is_set():
+            self._idle.set()
+            while not self._running.wait(0.05) and not self.stopping:
+                pass
 
     def _timed(self, call: Callable[..., Any], *args: Any) -> Any:
         started = time.monotonic()
@@ -86,6 +108,7 @@ class _LoadThread(threading.Thread):
     def stop(self) -> None:
         """Stop the loop, wait for the thread and release its connections."""
         self._stop_event.set()
+        self._running.set()
         if self.is_alive():
             self.join(30)
         self.engine.dispose()
@@ -164,6 +187,7 @@ class AppWriter(_LoadThread):
         n = 0
         with self.engine.connect() as conn:
             while not self.stopping:
+                self._wait_if_paused()
                 n += 1
                 values = self.row(n)
                 failed = len(self.errors)
@@ -211,6 +235,7 @@ class StatementWriter(_LoadThread):
         """Execute the statement until stopped."""
         with self.engine.connect() as conn:
             while not self.stopping:
+                self._wait_if_paused()
                 self._timed(conn.execute, self.statement, self.params)
                 time.sleep(self.pause_s)
 
@@ -268,6 +293,18 @@ class LockHolder(threading.Thread):
         """End the transaction now and wait for the thread."""
         self._release.set()
         self.join(30)
+
+
+@contextmanager
+def paused(*threads: _LoadThread) -> Iterator[None]:
+    """Pause *threads* for the block (SQLite: one writer at a time), then resume them."""
+    for thread in threads:
+        thread.pause()
+    try:
+        yield
+    finally:
+        for thread in threads:
+            thread.resume()
 
 
 @contextmanager
