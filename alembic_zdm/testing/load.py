@@ -132,6 +132,10 @@ class AppWriter(_LoadThread):
     :param rows: existing keys this writer may update (before it inserted any).
     :param schema: the table's schema.
     :param pause_s: sleep between statements.
+    :param insert: ``insert(connection, values) -> key`` for SQL the column set cannot
+        say (``RETURNING``, expressions); default: ``INSERT`` of *values*.
+    :param update: ``update(connection, key, values)``; default: ``UPDATE`` by key.
+    :param read: whether to read each written row back (through *values*' columns).
 
     Each loop inserts (every other turn, or when it knows no row), else updates one
     of its rows, then reads that row back. :attr:`expected` maps each key it wrote to
@@ -149,9 +153,13 @@ class AppWriter(_LoadThread):
         rows: Sequence[Any] = (),
         schema: str | None = None,
         pause_s: float = 0.002,
+        insert: Callable[[sa.Connection, dict[str, Any]], Any] | None = None,
+        update: Callable[[sa.Connection, Any, dict[str, Any]], None] | None = None,
+        read: bool = True,
     ) -> None:
         super().__init__(url, name)
         self.values = dict(values)
+        self._custom_insert, self._custom_update, self.read = insert, update, read
         self.keys: list[Any] = list(rows)
         self.expected: dict[Any, dict[str, Any]] = {}
         """Key → the values this writer last wrote to that row."""
@@ -172,10 +180,15 @@ class AppWriter(_LoadThread):
         return {column: value(n) for column, value in self.values.items()}
 
     def _insert(self, conn: sa.Connection, values: dict[str, Any]) -> Any:
+        if self._custom_insert is not None:
+            return self._custom_insert(conn, values)
         result = conn.execute(sa.insert(self.table).values(values))
         return result.inserted_primary_key[0]  # type: ignore[index]
 
     def _update(self, conn: sa.Connection, row_key: Any, values: dict[str, Any]) -> None:
+        if self._custom_update is not None:
+            self._custom_update(conn, row_key, values)
+            return
         conn.execute(sa.update(self.table).where(self.key == row_key).values(values))
 
     def _read(self, conn: sa.Connection, row_key: Any) -> None:
@@ -201,7 +214,8 @@ class AppWriter(_LoadThread):
                     self._timed(self._update, conn, row_key, values)
                 if row_key is not None and len(self.errors) == failed:
                     self.expected[row_key] = values
-                    self._timed(self._read, conn, row_key)
+                    if self.read:
+                        self._timed(self._read, conn, row_key)
                 time.sleep(self.pause_s)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from alembic_zdm.ops.base import CollectingOperations
 from alembic_zdm.phases.model import Phase
+from alembic_zdm.testing.load import AppWriter
 
 from .harness import Migration, Writer, writing
 
@@ -245,7 +246,7 @@ CASES = [
 ]
 
 
-def _phases(case: Case, mig: Migration, url: str) -> tuple[Writer, Writer | None, Any]:
+def _phases(case: Case, mig: Migration, url: str) -> tuple[AppWriter, AppWriter | None, Any]:
     old = Writer(url, *case.old, list(range(2, ROWS + 1, 2)), "old")
     new = Writer(url, *case.new, list(range(1, ROWS + 1, 2)), "new") if case.new else None
     collector = CollectingOperations(mig.ctx)
@@ -285,8 +286,8 @@ def test_phase_by_phase_with_writers(case: Case, mysql_url: str) -> None:
         _prepare(case, mig)
         old, new, _ = _phases(case, mig, mysql_url)
         print(
-            f"\n{case.name}: old writer {old.ops} ops, max {old.max_latency * 1000:.0f} ms"
-            + (f"; new writer {new.ops} ops, max {new.max_latency * 1000:.0f} ms" if new else "")
+            f"\n{case.name}: old writer {old.ops} ops, max {old.max_latency_ms:.0f} ms"
+            + (f"; new writer {new.ops} ops, max {new.max_latency_ms:.0f} ms" if new else "")
         )
         assert old.errors == [], old.errors[:3]
         assert old.ops > 30
@@ -297,8 +298,8 @@ def test_phase_by_phase_with_writers(case: Case, mysql_url: str) -> None:
         inserted = sum(1 for w in (old, new) if w for i in w.expected if i > ROWS)
         assert len(rows) == ROWS + inserted
         for writer in (old, new):
-            for row_id, n in writer.expected.items() if writer else ():
-                assert rows[row_id][0] == case.expected(n), (writer.name, row_id)
+            for row_id, written in writer.expected.items() if writer else ():
+                assert rows[row_id][0] == case.expected(written["n"]), (writer.name, row_id)
         _check_final(case, mig)
     finally:
         mig.close()

@@ -7,8 +7,7 @@ import sqlalchemy as sa
 
 from alembic_zdm.errors import DataIntegrityError, SchemaObjectError
 from alembic_zdm.testing.capture import online_operations
-
-from ..execution.writers import Writer
+from alembic_zdm.testing.load import StatementWriter as Writer
 
 pytestmark = pytest.mark.postgresql
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +15,7 @@ from sqlalchemy.engine import Connection
 from alembic_zdm.ops import register_all
 from alembic_zdm.phases.context import PhaseRun, phase_run
 from alembic_zdm.phases.model import Phase
+from alembic_zdm.testing.load import AppWriter, running
 
 register_all()
 
@@ -88,70 +87,27 @@ class Migration:
         self.engine.dispose()
 
 
-class Writer(threading.Thread):
-    """Keeps inserting and updating through one app version's SQL until stopped.
+def Writer(
+    url: str,
+    insert: Callable[[Connection, int], int],
+    update: Callable[[Connection, int, int], None],
+    own_ids: list[int],
+    name: str,
+) -> AppWriter:
+    """An :class:`~alembic_zdm.testing.load.AppWriter` driving one app version's SQL.
 
-    *insert(conn, n)* returns the new row's id; *update(conn, id, n)* rewrites it.
-    Each writer remembers the last value it gave each row it touched:
-    ``expected[id] = n``.
+    *insert(conn, n)* returns the new row's id; *update(conn, id, n)* rewrites it. The
+    *n* of each write is ``expected[id]["n"]`` (new-app values are offset by 10⁶).
     """
-
-    def __init__(
-        self,
-        url: str,
-        insert: Callable[[Connection, int], int],
-        update: Callable[[Connection, int, int], None],
-        own_ids: list[int],
-        name: str,
-    ) -> None:
-        super().__init__(name=name, daemon=True)
-        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        self.insert, self.update = insert, update
-        self.ids = list(own_ids)
-        self.expected: dict[int, int] = {}
-        self.errors: list[str] = []
-        self.ops = 0
-        self.max_latency = 0.0
-        self._stop_event = threading.Event()
-        self._n = 0
-
-    def run(self) -> None:
-        with self.engine.connect() as conn:
-            while not self._stop_event.is_set():
-                self._n += 1
-                n = self._n + (0 if self.name == "old" else 1_000_000)
-                started = time.monotonic()
-                try:
-                    if n % 2 == 0 or not self.ids:
-                        new_id = self.insert(conn, n)
-                        self.ids.append(new_id)
-                        self.expected[new_id] = n
-                    else:
-                        row_id = self.ids[n % len(self.ids)]
-                        self.update(conn, row_id, n)
-                        self.expected[row_id] = n
-                    self.ops += 1
-                except Exception as exc:
-                    self.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
-                self.max_latency = max(self.max_latency, time.monotonic() - started)
-                time.sleep(0.002)
-        self.engine.dispose()
-
-    def advance(self, n: int = 25, timeout: float = 20.0) -> None:
-        """Wait until this writer has done *n* more statements (each phase sees traffic)."""
-        target, deadline = self.ops + n, time.monotonic() + timeout
-        while self.ops < target and time.monotonic() < deadline and not self.errors:
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(10)
+    offset = 0 if name == "old" else 1_000_000
+    return AppWriter(
+        url, "t", {"n": lambda i: i + offset}, name=name, rows=own_ids, read=False,
+        insert=lambda conn, v: insert(conn, v["n"]),
+        update=lambda conn, key, v: update(conn, key, v["n"]),
+    )  # fmt: skip
 
 
 @contextmanager
-def writing(writer: Writer) -> Iterator[Writer]:
-    writer.start()
-    try:
+def writing(writer: AppWriter) -> Iterator[AppWriter]:
+    with running(writer):
         yield writer
-    finally:
-        writer.stop()

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from alembic_zdm.errors import SchemaObjectError
 from alembic_zdm.phases.model import Phase
+from alembic_zdm.testing.load import AppWriter
 
 from .harness import Migration, Writer, writing
 
@@ -158,7 +159,7 @@ CASES = [
 ]
 
 
-def _phases(case: Case, mig: Migration, url: str) -> tuple[Writer, Writer | None, Any]:
+def _phases(case: Case, mig: Migration, url: str) -> tuple[AppWriter, AppWriter | None, Any]:
     from alembic_zdm.ops.base import CollectingOperations
 
     old = Writer(url, *case.old, list(range(2, ROWS + 1, 2)), "old")
@@ -201,8 +202,8 @@ def test_phase_by_phase_with_writers(case: Case, pg_url: str) -> None:
         inserted = sum(1 for w in (old, new) if w for i in w.expected if i > ROWS)
         assert len(rows) == ROWS + inserted  # no row lost
         for writer in (old, new):
-            for row_id, n in writer.expected.items() if writer else ():
-                assert rows[row_id][0] == case.expected(n), (writer.name, row_id)
+            for row_id, written in writer.expected.items() if writer else ():
+                assert rows[row_id][0] == case.expected(written["n"]), (writer.name, row_id)
         if case.name == "add_required_column":
             assert mig.sql("SELECT count(*) FROM t WHERE cur IS NULL") == [(0,)]
             assert mig.sql(

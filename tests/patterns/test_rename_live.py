@@ -88,8 +88,8 @@ def test_phase_by_phase_with_both_apps_writing(mig: Migration, pg_url: str) -> N
     values = dict(mig.sql("SELECT id, email_address FROM users"))
     assert len(values) == ROWS + sum(1 for i in (*old.expected, *new.expected) if i > ROWS) - 0
     for writer in (old, new):
-        for row_id, n in writer.expected.items():
-            assert values[row_id] == f"v{n}", (writer.name, row_id)
+        for row_id, written in writer.expected.items():
+            assert values[row_id] == f"v{written['n']}", (writer.name, row_id)
     untouched = set(range(1, ROWS + 1)) - set(old.expected) - set(new.expected)
     assert all(values[i] == f"v{i}" for i in untouched)
     # the default, NOT NULL and the index moved to the new column

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
+from alembic_zdm.testing.load import AppWriter
 from alembic_zdm.testing.project import make_project
 
 SETUP = """
@@ -27,64 +27,33 @@ def expand():
 """
 
 
-class Writer(threading.Thread):
-    """Inserts and updates in a loop through one column name, counting errors."""
-
-    def __init__(self, url: str, column: str) -> None:
-        super().__init__(daemon=True)
-        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        self.column = column
-        self.stop = threading.Event()
-        self.errors: list[str] = []
-        self.inserted = 0
-
-    def run(self) -> None:
-        n = 0
-        with self.engine.connect() as conn:
-            while not self.stop.is_set():
-                n += 1
-                try:
-                    conn.execute(
-                        text(f"INSERT INTO people ({self.column}) VALUES (:v)"),
-                        {"v": f"{self.column}-{n}"},
-                    )
-                    self.inserted += 1
-                    conn.execute(
-                        text(
-                            f"UPDATE people SET {self.column} = :v, score = score + 1 WHERE id = :id"
-                        ),
-                        {"v": f"{self.column}-upd-{n}", "id": n % 5000 + 1},
-                    )
-                except Exception as exc:
-                    self.errors.append(str(exc).splitlines()[0])
-                time.sleep(0.001)
-        self.engine.dispose()
-
-    def finish(self) -> None:
-        self.stop.set()
-        self.join(timeout=30)
+def Writer(url: str, column: str, rows: range) -> AppWriter:
+    """One app version inserting and updating ``people`` through *column* (the load helper)."""
+    return AppWriter(url, "people", {column: lambda n: f"{column}-{n}"}, name=column, rows=rows)
 
 
 def test_safe_rename_column_through_the_runner_under_load(tmp_path: Path, pg_url: str) -> None:
     cfg = make_project(tmp_path, pg_url, [("setup", SETUP), ("rename", RENAME)])
     command.upgrade(cfg, "setup")
-    old_app = Writer(pg_url, "name")
+    old_app = Writer(pg_url, "name", range(1, 5001, 2))
     old_app.start()
     time.sleep(0.2)
 
     command.upgrade(cfg, "zdm-phase:1")
-    new_app = Writer(pg_url, "full_name")  # new code may roll out gradually from here on
+    new_app = Writer(
+        pg_url, "full_name", range(2, 5001, 2)
+    )  # new code may roll out gradually from here on
     new_app.start()
     time.sleep(0.2)
     command.upgrade(cfg, "zdm-phase:2")
     time.sleep(0.2)
-    old_app.finish()  # the deploy is complete: no old code left
+    old_app.stop()  # the deploy is complete: no old code left
     command.upgrade(cfg, "head")
     time.sleep(0.2)
-    new_app.finish()
+    new_app.stop()
 
     assert old_app.errors == [] and new_app.errors == []
-    assert old_app.inserted > 0 and new_app.inserted > 0
+    assert len(old_app.inserted) > 0 and len(new_app.inserted) > 0
     engine = create_engine(pg_url)
     with engine.connect() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("people")}
@@ -99,9 +68,9 @@ def test_safe_rename_column_through_the_runner_under_load(tmp_path: Path, pg_url
         ]
         current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert columns == {"id", "full_name", "score"}
-    assert total == 5000 + old_app.inserted + new_app.inserted  # no row lost
+    assert total == 5000 + len(old_app.inserted) + len(new_app.inserted)  # no row lost
     assert missing == 0
-    assert old_values >= old_app.inserted  # every value the old code wrote was carried
+    assert old_values >= len(old_app.inserted)  # every value the old code wrote was carried
     assert nullable == [False]  # NOT NULL moved to the new column
     assert current == "rename"
 

@@ -73,25 +73,25 @@ def _counts(url: str) -> tuple[int, int]:
 def test_safe_rename_column_through_the_runner_on_mariadb(tmp_path: Path, mysql_url: str) -> None:
     cfg = make_project(tmp_path, mysql_url, [("setup", SETUP), ("rename", RENAME)])
     command.upgrade(cfg, "setup")
-    old_app = Writer(mysql_url, "name")
+    old_app = Writer(mysql_url, "name", range(1, 5001, 2))
     old_app.start()
     time.sleep(0.2)
     command.upgrade(cfg, "zdm-phase:1")
-    new_app = Writer(mysql_url, "full_name")
+    new_app = Writer(mysql_url, "full_name", range(2, 5001, 2))
     new_app.start()
     time.sleep(0.2)
     command.upgrade(cfg, "zdm-phase:2")
     time.sleep(0.2)
-    old_app.finish()
+    old_app.stop()
     command.upgrade(cfg, "head")
     time.sleep(0.2)
-    new_app.finish()
+    new_app.stop()
 
     assert old_app.errors == [] and new_app.errors == []
-    assert old_app.inserted > 0 and new_app.inserted > 0
+    assert len(old_app.inserted) > 0 and len(new_app.inserted) > 0
     assert _columns(mysql_url) == {"id", "full_name", "score"}
     total, missing = _counts(mysql_url)
-    assert total == 5000 + old_app.inserted + new_app.inserted
+    assert total == 5000 + len(old_app.inserted) + len(new_app.inserted)
     assert missing == 0
 
     command.downgrade(cfg, "setup")
