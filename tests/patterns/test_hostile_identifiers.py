@@ -36,11 +36,13 @@ MAX_EXAMPLES = int(os.environ.get("ZDM_HOSTILE_EXAMPLES", "20"))
 
 def _name(base: str, tag: str, long: bool) -> str:
     """*base* + a distinct *tag* (so names differ on every collation), optionally padded to
-    exactly 63 bytes; never ends in a space (MySQL refuses that)."""
-    name = f"{base}_{tag}"
+    exactly 63 bytes; never ends in a space (MySQL refuses that) nor starts with one
+    (MySQL strips leading spaces from the aliases of the row the triggers evaluate
+    expressions over: a known limitation)."""
+    name = f"{base.lstrip()}_{tag}"
     if long:
         pad = 63 - len(name.encode())
-        name = base + "é" * (pad // 2) + "x" * (pad % 2) + f"_{tag}"
+        name = base.lstrip() + "é" * (pad // 2) + "x" * (pad % 2) + f"_{tag}"
     return name
 
 
@@ -74,7 +76,10 @@ def raw(mig: Migration, statement: str) -> list[tuple[Any, ...]]:
     """*statement* through the driver as is (no ``:name`` or ``%`` processing)."""
     with mig.engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(statement)
+        if conn.dialect.driver == "psycopg":  # never a prepared plan: the schema changes
+            cursor.execute(statement, prepare=False)
+        else:
+            cursor.execute(statement)
         rows = [tuple(r) for r in cursor.fetchall()] if cursor.description else []
         cursor.close()
         conn.connection.driver_connection.commit()  # type: ignore[union-attr]
