@@ -50,7 +50,6 @@ class BackfillOp(MigrateOperation):
         the migration's transaction, with an adaptive batch size, a checkpoint after
         every batch and progress on a terminal. Belongs in ``migrate()``.
 
-        :param table_name: the table.
         ``set=`` and ``where=`` are SQL written by the revision author, never user
         data: they reach the database exactly as written (colons, JSON literals and
         ``--`` comments included). Pass values through *params*.
