@@ -14,7 +14,7 @@ that blocks writers is held for longer than its own statement:
 * one transaction that takes write-blocking locks on two existing tables: while it
   waits for the second table, every write to the first one waits too (and two such
   migrations, or one and the application, can deadlock). Reported once per
-  function, at the statement that locks the second table.
+  transaction, at the statement that locks the second table.
 
 Tables created in the same revision, concurrent index builds and the plugin's own
 operations (which manage their transactions) take no such lock here.
