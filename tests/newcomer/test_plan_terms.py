@@ -90,6 +90,10 @@ def test_plan_on_sqlite_speaks_of_the_database_write_lock_and_rebuilds(
 def test_plan_on_postgresql_keeps_its_lock_names_and_advice(
     tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # ZDM302 (varchar(n) on PostgreSQL) is a style rule, off unless the project names it
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.alembic_zdm.lint]\nselect = ["ALL", "ZDM302"]\n', encoding="utf-8"
+    )
     report = _plan(tmp_path, pg_url, capsys)
     locks = {st["lock"] for st in _statements(report)}
     assert "SHARE UPDATE EXCLUSIVE" in locks
