@@ -97,3 +97,37 @@ def test_the_nav_hook_adds_pages_the_list_leaves_out(tmp_path: Path) -> None:
         {"Lint rules": ["rules/README.md"]},
         {"More": ["new-page.md"]},
     ]
+
+
+def _browser() -> str | None:
+    import shutil
+
+    return next(
+        (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "chrome")) if p),
+        None,
+    )
+
+
+def test_a_screenshot_of_the_home_page_shows_the_theme_nav_and_text(
+    site: Path, tmp_path: Path
+) -> None:
+    """Rendered by a real browser: the material header, the nav sidebar and the body text."""
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no chromium to take the screenshot with (apt-get install chromium)")
+    image = pytest.importorskip("matplotlib.image")
+    shot = tmp_path / "home.png"
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--window-size=1280,900", f"--screenshot={shot}", (site / "index.html").as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    pixels = image.imread(str(shot))[:, :, :3]
+    assert pixels.shape[:2] == (900, 1280)
+    header = pixels[5:40, 300:1200].reshape(-1, 3).mean(axis=0)
+    assert header[2] > 0.6 and header[0] < 0.4  # material's indigo band, not a blank page
+    nav = pixels[100:800, 40:250]
+    body = pixels[150:600, 300:1000]
+    for area in (nav, body):  # text: enough dark pixels on the white page
+        dark = (area.max(axis=2) < 0.5).mean()
+        assert 0.005 < dark < 0.5, dark
