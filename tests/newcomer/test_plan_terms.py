@@ -41,6 +41,10 @@ def expand():
 
 def _plan(tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     cfg = make_project(tmp_path, url, [("setup", SETUP), ("change", CHANGE)])
+    # ZDM302 (a PostgreSQL-only hygiene rule) is opt-in: the project turns it on
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.alembic_zdm.lint]\nselect = ["ALL", "ZDM302"]\n'
+    )
     command.upgrade(cfg, "setup")
     capsys.readouterr()
     assert zdm_main(["-c", str(tmp_path / "alembic.ini"), "plan", "--format", "json"]) == 0
