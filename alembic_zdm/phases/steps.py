@@ -22,7 +22,7 @@ from . import replay
 from .model import Phase
 from .revisions import RevisionPhases
 from .state import DONE, FAILED, ROLLED_BACK, StateCheckpoints, StateRow, state_store
-from .transactions import own_transaction, phase_transaction
+from .transactions import StepLog, can_write, own_transaction, phase_transaction
 
 log = logging.getLogger("alembic.runtime.zdm")
 
@@ -90,6 +90,8 @@ class Executor:
         self.online = not ctx.as_sql
         self.tolerant = False
         """Offline planning: a step that cannot render is reported in the output, not raised."""
+        self.step_log = StepLog()
+        """What happened to the transaction during the latest step (commits it made itself)."""
 
     def run(self, step: PlanStep, after: Any = None) -> None:
         """Run one step in its own transaction; *after* runs inside it on success."""
@@ -106,6 +108,7 @@ class Executor:
         )
         started = time.monotonic()
         self._emit("step:start", step)
+        self.step_log = StepLog()
         try:
             self._wait_until_healthy(step)
             with self._forward_backfill(step):
@@ -116,15 +119,26 @@ class Executor:
                 return
             self._emit("error", step, duration_s=time.monotonic() - started, reason=_one_line(exc))
             exc._zdm_reported = True  # type: ignore[attr-defined]
-            if self.online:
+            committed = self.step_log.durable
+            if self.online and can_write(ctx):
                 with own_transaction(ctx):
                     self.store.finish(conn, rev.revision, step.phase, FAILED, _one_line(exc))
             if isinstance(exc, ZdmError):
                 raise
-            failure = PhaseFailedError(
-                f"The {step.describe()} failed and was rolled back: {_one_line(exc)}; fix the "
-                "cause and run the same command again to continue from this phase."
-            )
+            if committed:
+                text = (
+                    f"The {step.describe()} failed after it had committed part of its work "
+                    f"itself ({self.step_log.describe()} stay committed; only what followed "
+                    f"was rolled back): {_one_line(exc)}; fix the cause, then make the "
+                    "revision's committed part safe to run again (or undo it by hand) and run "
+                    "the same command again."
+                )
+            else:
+                text = (
+                    f"The {step.describe()} failed and was rolled back: {_one_line(exc)}; fix "
+                    "the cause and run the same command again to continue from this phase."
+                )
+            failure = PhaseFailedError(text)
             failure._zdm_reported = True  # type: ignore[attr-defined]
             raise failure from exc
         self._emit("step:complete", step, duration_s=time.monotonic() - started)
@@ -198,7 +212,10 @@ class Executor:
         attempts = StepAttempts(ctx, self.settings, f"The {step.describe()}")
         while True:
             try:
-                with phase_transaction(ctx), _guarded(ctx, self.settings):
+                with (
+                    phase_transaction(ctx, step.describe()) as self.step_log,
+                    _guarded(ctx, self.settings),
+                ):
                     with attempts.watch() if self.online else contextlib.nullcontext():
                         if self.online:
                             attempts.lock_first()
@@ -216,6 +233,8 @@ class Executor:
             except Exception as exc:
                 if not self.online:
                     raise
+                # a revision that committed by itself is never re-run (it would repeat that)
+                attempts.committed = attempts.committed or self.step_log.durable
                 final = attempts.failed(exc)
                 if final is exc:
                     raise
