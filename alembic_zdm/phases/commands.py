@@ -20,6 +20,8 @@ from .targets import TARGET_PREFIX, parse_phase, parse_target
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from ..config import ZdmSettings
+
 _ORIGINALS: dict[str, Any] = {}
 
 
@@ -75,7 +77,7 @@ def upgrade(
     script = ScriptDirectory.from_config(config)
     run = UpgradeRun(script, settings, target, max_phase)
     with _scope(settings, "upgrade", revision, sql):
-        _run_env(config, script, run, sql, start, target, tag)
+        _run_env(config, script, run, settings, sql, start, target, tag)
     return run.executed
 
 
@@ -116,7 +118,7 @@ def downgrade(
     run = DowngradeRun(script, settings, target, min_phase)
     command = "rollback" if revision is None else "downgrade"
     with _scope(settings, command, revision, sql):
-        _run_env(config, script, run, sql, start, target, tag)
+        _run_env(config, script, run, settings, sql, start, target, tag)
         if run.executed and not sql:
             from ..events import emit
 
@@ -143,34 +145,50 @@ def _scope(settings: Any, command: str, target: str | None, sql: bool) -> Any:
 def _run_env(
     config: Config,
     script: Any,
-    fn: Any,
+    run: Any,
+    settings: ZdmSettings,
     sql: bool,
     start: str | None,
     target: str | None,
     tag: str | None,
 ) -> None:
-    """Run the user's ``env.py`` with *fn* as the migration function, as Alembic's commands do.
+    """Run the user's ``env.py`` with *run* as the migration function, as Alembic's commands do.
 
-    Offline, the script is collected first and written out only when every phase
-    rendered: an op that cannot be rendered fails before anything is printed.
+    The single-runner lock is taken when ``env.py`` calls ``run_migrations()``, before
+    Alembic reads the heads (:mod:`alembic_zdm.phases.environment`). Offline, the
+    script is collected first and written out only when every phase rendered: an op
+    that cannot be rendered fails before anything is printed.
     """
     import io
     import sys
 
     from alembic.runtime.environment import EnvironmentContext
 
+    from .environment import SingleRunner
+
+    returned: list[Any] = []
+
+    def fn(heads: Any, ctx: Any) -> Any:
+        steps = run(heads, ctx)
+        returned.extend(steps)
+        return steps
+
     out, buffer = config.output_buffer, io.StringIO() if sql else None
     if buffer is not None:
         config.output_buffer = buffer
+    env = EnvironmentContext(
+        config, script, fn=fn, as_sql=sql, starting_rev=start, destination_rev=target, tag=tag
+    )
+    runner = SingleRunner(env, settings)
     try:
-        with EnvironmentContext(
-            config, script, fn=fn, as_sql=sql, starting_rev=start, destination_rev=target, tag=tag
-        ):
+        with env:
             script.run_env()
     finally:
+        runner.close()
         config.output_buffer = out
     if buffer is not None:
         (out or sys.stdout).write(buffer.getvalue())
+    runner.report(nothing_done=not returned and not run.executed)
 
 
 def rollback(config: Config, sql: bool = False) -> list[Any]:

@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 
 from ..config import ZdmSettings
 from ..errors import PhaseConflictError
+from .lock import HELD_ATTR, RunnerLock
 from .model import Phase
 from .revisions import RevisionPhases, load_revision
 from .state import DONE, StateRow, state_store
@@ -35,13 +36,16 @@ log = logging.getLogger("alembic.runtime.zdm")
 
 @contextlib.contextmanager
 def _locked(ctx: MigrationContext, settings: ZdmSettings) -> Iterator[None]:
-    if ctx.as_sql:
+    """The runner lock, unless the environment already took it (``alembic_zdm`` commands do)."""
+    if ctx.as_sql or getattr(ctx, HELD_ATTR, None) is not None:
         yield
         return
-    from .lock import runner_lock
-
-    with runner_lock(ctx.connection, settings.runner_lock_wait_s):  # type: ignore[arg-type]
+    lock = RunnerLock(ctx.connection, settings.runner_lock_wait_s)  # type: ignore[arg-type]
+    lock.acquire()
+    try:
         yield
+    finally:
+        lock.release()
 
 
 def _done_map(rows: dict[tuple[str, Phase], StateRow]) -> set[tuple[str, Phase]]:

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.util import CommandError
 from sqlalchemy import create_engine, text
 
-from alembic_zdm.phases.lock import LOCK_NAME, PG_LOCK_KEY
+from alembic_zdm.phases.lock import PG_LOCK_KEY, mysql_lock_name
 
 from .conftest import log_entries, three_phased_project
 
@@ -48,7 +48,7 @@ def test_mysql_get_lock_blocks_second_runner(tmp_path: Path, mysql_url: str) -> 
     cfg = three_phased_project(tmp_path, mysql_url)
     cfg.cmd_opts = __import__("argparse").Namespace(x=["zdm_runner_lock_wait_s=1"])
     engine = create_engine(mysql_url)
-    name = f"{LOCK_NAME}:{engine.url.database}"
+    name = mysql_lock_name(engine.url.database)
     with engine.connect() as holder:
         assert holder.execute(text("SELECT GET_LOCK(:n, 0)"), {"n": name}).scalar() == 1
         conn_id = holder.execute(text("SELECT CONNECTION_ID()")).scalar()
@@ -69,3 +69,37 @@ def test_sqlite_lock_file_blocks_second_runner(tmp_path: Path, sqlite_url: str) 
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
     command.upgrade(cfg, "zdm-phase:1")
     assert log_entries(sqlite_url) == ["r1:expand", "r2:expand", "r3:expand"]
+
+
+def test_external_transaction_is_left_open_and_said(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """env.py ran a statement before configure(): that transaction is the caller's, not ours."""
+    cfg = three_phased_project(tmp_path, pg_url)
+    env_py = tmp_path / "migrations" / "env.py"
+    env_py.write_text(
+        env_py.read_text()
+        .replace(
+            "        context.configure(",
+            "        connection.exec_driver_sql('SET statement_timeout = 60000')\n"
+            "        context.configure(",
+        )
+        .replace(
+            "    connectable.dispose()", "        connection.commit()\n    connectable.dispose()"
+        )
+    )
+    cfg.cmd_opts = __import__("argparse").Namespace(x=["zdm_runner_lock_wait_s=1"])
+    engine = create_engine(pg_url)
+    with engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PG_LOCK_KEY})
+        holder.commit()
+        with pytest.raises(CommandError, match="Another migration runner"):
+            command.upgrade(cfg, "zdm-phase:1")
+        holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
+        holder.commit()
+    engine.dispose()
+    err = capsys.readouterr().err
+    assert "inside the transaction env.py began before context.configure()" in err
+    assert "leaves open" in err
+    command.upgrade(cfg, "zdm-phase:1")
+    assert log_entries(pg_url) == ["r1:expand", "r2:expand", "r3:expand"]

@@ -1,0 +1,129 @@
+"""The Alembic environment that ``upgrade`` and ``downgrade`` run ``env.py`` in.
+
+It takes the single-runner lock (:mod:`alembic_zdm.phases.lock`) when ``env.py`` calls
+``context.run_migrations()``, **before** Alembic reads the version table, so the heads
+every run works from are read under the lock, for plain and phased revisions alike:
+two ``alembic upgrade head`` at once serialize, and the second finds nothing to do.
+
+While it waits, the migration connection holds no transaction: if ``env.py`` has
+begun one (``context.begin_transaction()``, or SQLAlchemy's autobegin after a
+statement on the connection), it is committed before the first poll and the runner
+continues in a fresh one, exactly as ``env.py`` laid it out. Only a transaction the
+caller began *before* ``context.configure()`` (an *external* one, which Alembic never
+commits) is left open: this runner then waits inside it, and says so.
+
+Before the lock is released the run's own transaction is committed, so the next
+runner reads what this one did. With an external transaction that commit is the
+caller's; the lock is then kept until ``env.py`` returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .lock import HELD_ATTR, RunnerLock
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+
+    from ..config import ZdmSettings
+
+
+def _external(ctx: MigrationContext) -> bool:
+    return bool(getattr(ctx, "_in_external_transaction", False))
+
+
+def _say(text: str) -> None:
+    print(f"alembic-zdm: {text}", file=sys.stderr)
+
+
+def end_own_transaction(ctx: MigrationContext) -> None:
+    """Commit the transaction ``env.py`` opened on the context's connection, keeping its shape.
+
+    When ``env.py`` used ``context.begin_transaction()``, a new (lazily begun)
+    transaction takes its place, so the ``with`` block of ``env.py`` still commits
+    whatever runs after. An external transaction is never touched.
+    """
+    if ctx.as_sql or _external(ctx):
+        return
+    conn: Any = ctx.connection
+    trans = ctx._transaction
+    if trans is not None and trans.is_active:
+        trans.commit()
+        ctx._transaction = conn.begin()
+    elif trans is None and conn.in_transaction():
+        conn.commit()
+
+
+class SingleRunner:
+    """Installs itself as ``run_migrations`` of *env* and holds the runner lock around it.
+
+    :param env: the ``EnvironmentContext`` about to run ``env.py``.
+    :param settings: where ``runner_lock_wait_s`` comes from.
+    """
+
+    def __init__(self, env: EnvironmentContext, settings: ZdmSettings) -> None:
+        self.env = env
+        self.settings = settings
+        self.locks: list[RunnerLock] = []
+        """Every lock this run took (one per database ``env.py`` migrated)."""
+        self._late = contextlib.ExitStack()
+        self._original = env.run_migrations
+        # an instance attribute: Alembic's ``context`` proxy picks it up on __enter__
+        env.run_migrations = self.run_migrations  # type: ignore[method-assign]
+
+    @property
+    def waited(self) -> RunnerLock | None:
+        """The lock this run had to wait for, if any."""
+        return next((lock for lock in self.locks if lock.waited_s is not None), None)
+
+    def run_migrations(self, **kw: Any) -> None:
+        """``context.run_migrations()`` under the runner lock of the context's database."""
+        ctx = self.env.get_context()
+        if ctx.as_sql or ctx.connection is None:
+            self._original(**kw)
+            return
+        conn: Any = ctx.connection
+        lock = RunnerLock(conn, self.settings.runner_lock_wait_s)
+        lock.acquire(before_wait=lambda holder: self._before_wait(ctx, holder))
+        self.locks.append(lock)
+        setattr(ctx, HELD_ATTR, lock)
+        late = _external(ctx) and not conn.dialect.is_async
+        try:
+            self._original(**kw)
+            end_own_transaction(ctx)
+        finally:
+            setattr(ctx, HELD_ATTR, None)
+            if late:
+                self._late.callback(lock.release)
+            else:
+                lock.release()
+
+    def _before_wait(self, ctx: MigrationContext, holder: str) -> None:
+        wait = f"{self.settings.runner_lock_wait_s:g} s"
+        if _external(ctx):
+            _say(
+                f"another runner ({holder}) holds the runner lock; waiting up to {wait} inside "
+                "the transaction env.py began before context.configure(), which alembic-zdm "
+                "does not own and leaves open (configure the context before running statements "
+                "on the connection to wait without it)"
+            )
+            return
+        end_own_transaction(ctx)
+        _say(f"another runner ({holder}) holds the runner lock; waiting up to {wait}")
+
+    def close(self) -> None:
+        """Release the locks kept until ``env.py`` returned (external transactions)."""
+        self._late.close()
+
+    def report(self, nothing_done: bool) -> None:
+        """After a wait: say that the other runner left nothing to do, when it did."""
+        lock = self.waited
+        if lock is not None and nothing_done:
+            _say(
+                f"waited {lock.waited_s:.1f} s for the other runner; the database was then "
+                "already at the target: nothing to do"
+            )
