@@ -25,6 +25,10 @@ class RevisionShapeError(ZdmError):
     """A revision whose phase functions are malformed."""
 
 
+class RevisionImportError(RevisionShapeError):
+    """A revision file that cannot be imported (syntax error, failing import)."""
+
+
 class PhaseConflictError(ZdmError):
     """Two pending revisions whose phases would interleave on the same object."""
 

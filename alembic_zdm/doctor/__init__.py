@@ -44,9 +44,9 @@ def diagnose(config: Config) -> list[Finding]:
     settings = load_settings(config)
 
     def work(ctx: MigrationContext) -> list[Finding]:
-        from alembic.script import ScriptDirectory
+        from ..phases.revisions import script_directory
 
-        script = ScriptDirectory.from_config(config)
+        script = script_directory(config)
         owned = _in_flight_tables(ctx, script, settings)
         findings = _state_findings(ctx, settings)
         findings += _catalog_findings(ctx, owned)

@@ -59,9 +59,8 @@ def upgrade(
     :param phase: a phase limit (``--phase``); ``-x zdm_phase=N`` works too.
     :returns: the phase steps that ran.
     """
-    from alembic.script import ScriptDirectory
-
     from ..config import load_settings
+    from .revisions import script_directory
     from .runner import UpgradeRun
 
     settings = load_settings(config)
@@ -74,7 +73,7 @@ def upgrade(
         max_phase = parse_phase(phase)
     elif max_phase is None and settings.phase is not None:
         max_phase = parse_phase(settings.phase)
-    script = ScriptDirectory.from_config(config)
+    script = script_directory(config)
     run = UpgradeRun(script, settings, target, max_phase)
     with _scope(settings, "upgrade", revision, sql):
         _run_env(config, script, run, settings, sql, start, target, tag)
@@ -96,9 +95,8 @@ def downgrade(
 
     :returns: the undo steps that ran.
     """
-    from alembic.script import ScriptDirectory
-
     from ..config import load_settings
+    from .revisions import script_directory
     from .runner import DowngradeRun
 
     settings = load_settings(config)
@@ -114,7 +112,7 @@ def downgrade(
         min_phase = parse_phase(phase)
     if sql and start is None:
         raise util.CommandError("downgrade with --sql requires <fromrev>:<torev>")
-    script = ScriptDirectory.from_config(config)
+    script = script_directory(config)
     run = DowngradeRun(script, settings, target, min_phase)
     command = "rollback" if revision is None else "downgrade"
     with _scope(settings, command, revision, sql):

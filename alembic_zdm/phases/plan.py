@@ -153,12 +153,12 @@ def _render(
 ) -> tuple[str, str]:
     """The offline SQL of the pending phases, and the dialect name it was rendered for."""
     from alembic.runtime.environment import EnvironmentContext
-    from alembic.script import ScriptDirectory
 
     from ..config import load_settings
+    from .revisions import script_directory
     from .runner import UpgradeRun
 
-    script = ScriptDirectory.from_config(config)
+    script = script_directory(config)
     run = UpgradeRun(
         script, load_settings(config), target, max_phase or Phase.CONTRACT, assume_done=done
     )

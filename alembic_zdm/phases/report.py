@@ -50,12 +50,11 @@ def _with_context(config: Config, work: Callable[[MigrationContext], Any]) -> An
 
 def status(config: Config) -> tuple[list[str], list[RevisionStatus]]:
     """Current heads, and the status of every pending or partial revision (oldest first)."""
-    from alembic.script import ScriptDirectory
-
     from ..config import load_settings
+    from .revisions import script_directory
 
     settings = load_settings(config)
-    script = ScriptDirectory.from_config(config)
+    script = script_directory(config)
 
     def work(ctx: MigrationContext) -> tuple[list[str], list[RevisionStatus]]:
         heads = ctx.get_current_heads()

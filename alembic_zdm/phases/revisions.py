@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alembic.script import Script
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
 
-from ..errors import RevisionShapeError
+from ..errors import RevisionImportError, RevisionShapeError
 from .model import Phase
 
 PHASE_FUNCTIONS = ("expand", "migrate", "contract")
@@ -122,3 +123,59 @@ def _check_signature(where: str, name: str, fn: Callable[..., Any]) -> None:
             f"In {where}, {name}() takes required arguments ({', '.join(required)}); "
             f"phase functions are called with none: write 'def {name}() -> None:'."
         )
+
+
+def script_directory(config: Any) -> ScriptDirectory:
+    """``ScriptDirectory.from_config`` with every revision file imported now.
+
+    Alembic imports them all anyway (lazily, on first use of the revision map); doing it
+    here turns a file that cannot be imported into one :class:`RevisionImportError`
+    sentence — file, line, error — instead of a traceback from deep inside a command.
+    """
+    script = ScriptDirectory.from_config(config)
+    try:
+        script.revision_map.heads  # noqa: B018  (the property imports every revision file)
+    except CommandError:
+        raise
+    except Exception as exc:
+        raise RevisionImportError(_import_failure(script, exc)) from exc
+    return script
+
+
+def _import_failure(script: ScriptDirectory, exc: Exception) -> str:
+    import traceback
+
+    path: str | None = None
+    line: int | None = None
+    if isinstance(exc, SyntaxError) and exc.filename:
+        path, line = exc.filename, exc.lineno
+        error = f"{type(exc).__name__}: {exc.msg}"
+    else:
+        folders = [Path(p).resolve() for p in script._version_locations]
+        for frame in traceback.extract_tb(exc.__traceback__):
+            where = Path(frame.filename).resolve()
+            if where.suffix == ".py" and any(f in where.parents for f in folders):
+                path, line = frame.filename, frame.lineno
+        error = (
+            f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        )
+        error = error.rstrip(": ")
+    if path is None:
+        return (
+            f"A revision file could not be imported ({error}); fix it and run the command "
+            "again (--raiseerr shows the traceback)."
+        )
+    return (
+        f"Revision file {_shown(path)} cannot be imported: line {line}: {error}; fix the file "
+        "and run the command again (--raiseerr shows the traceback)."
+    )
+
+
+def _shown(path: str) -> str:
+    import os
+
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative
