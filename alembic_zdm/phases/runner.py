@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -233,6 +235,38 @@ class UpgradeRun:
             self.executed.append(step)
 
 
+def count_in_flight_first(
+    destination: str | None, in_flight: Sequence[RevisionPhases]
+) -> tuple[str | None, list[RevisionPhases]]:
+    """A relative ``-N`` counts in-flight revisions first, newest first (docs/phases.md).
+
+    Returns the destination left for applied revisions (``None``: the version table
+    stays) and the in-flight revisions to undo. Other destinations undo every
+    in-flight revision and keep their meaning.
+    """
+    match = re.fullmatch(r"-(\d+)", (destination or "").strip())
+    if match is None or not in_flight:
+        return destination, list(in_flight)
+    wanted = int(match.group(1))
+    taken = list(in_flight[:wanted])
+    left = wanted - len(taken)
+    return (f"-{left}" if left else None), taken
+
+
+def announce_undo(destination: str | None, plan: Sequence[PlanStep]) -> None:
+    """Print the steps a downgrade will undo, in order, before it undoes any."""
+    if not plan:
+        return
+    what = f"downgrade {destination}" if destination is not None else "rollback"
+    lines = [f"alembic-zdm: {what} will undo, in this order:"]
+    for number, step in enumerate(plan, 1):
+        label = step.describe()
+        if not step.rev.phased:  # one step: its downgrade()
+            label = "downgrade() of" + label.removeprefix(f"undo {step.phase.label} of")
+        lines.append(f"  {number}. {label}")
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
 class DowngradeRun:
     """The ``fn`` Alembic calls for a downgrade or rollback with phase support.
 
@@ -259,24 +293,24 @@ class DowngradeRun:
         store = state_store(ctx, self.settings)
         conn: Any = ctx.connection
         rows = {} if ctx.as_sql else {(r.revision, r.phase): r for r in store.rows(conn)}
+        destination, in_flight = count_in_flight_first(
+            self.destination, self._in_flight(heads, rows)
+        )
         scripts = (
-            downgrade_scripts(self.script, self.destination, heads)
-            if self.destination is not None
-            else []
+            downgrade_scripts(self.script, destination, heads) if destination is not None else []
         )
         revs = [load_revision(s) for s in scripts]
-        in_flight = self._in_flight(heads, rows)
         if (
             self.min_phase is None
             and not in_flight
             and not any(r.phased for r in revs)
             and not any(key[0] in {r.revision for r in revs} for key in rows)
         ):
-            if self.destination is None:
+            if destination is None:
                 return []
             from ..execution.guard import guard_plain_steps
 
-            steps = list(self.script._downgrade_revs(self.destination, heads))
+            steps = list(self.script._downgrade_revs(destination, heads))
             return guard_plain_steps(ctx, self.settings, steps)
         steps = [_Step(self.script.revision_map, s, False) for s in scripts]
         with _locked(ctx, self.settings):
@@ -321,6 +355,8 @@ class DowngradeRun:
                     row = rows.get((rev.revision, phase))
                     if phase in rev.phases and (row is None or row.status == DONE):
                         plan.append(PlanStep(rev, phase, undo=True))
+        if not ctx.as_sql:
+            announce_undo(self.destination, plan)
         index = {rev.revision: i for i, rev in enumerate(revs)}
         lowered = 0
 

@@ -251,12 +251,14 @@ def test_relative_targets_with_revisions_in_flight(tmp_path: Path, sqlite_url: s
     assert current_heads(sqlite_url) == ["r1"]
     assert log_entries(sqlite_url) == EXPANDS + ["r1:migrate", "r1:contract"]
     before = len(log_entries(sqlite_url))
-    command.downgrade(cfg, "-1")  # in-flight r2, r3 first, then r1
+    command.downgrade(cfg, "-1")  # the newest in-flight revision only
+    assert current_heads(sqlite_url) == ["r1"]
+    assert log_entries(sqlite_url)[before:] == ["r3:undo_expand"]
+    command.downgrade(cfg, "-2")  # in-flight r2, then the applied r1
     assert current_heads(sqlite_url) == ["items"]
-    assert log_entries(sqlite_url)[before:] == [
+    assert log_entries(sqlite_url)[before + 1 :] == [
         "r1:undo_contract",
         "r1:undo_migrate",
-        "r3:undo_expand",
         "r2:undo_expand",
         "r1:undo_expand",
     ]

@@ -24,11 +24,14 @@ from .conftest import current_heads, log_entries
 
 BIN = Path(sys.executable).parent
 
-SLEEP = {
-    "postgresql": "op.execute('SELECT pg_sleep(2)')",
-    "mysql": "op.execute('SELECT SLEEP(2)')",
-    "sqlite": "__import__('time').sleep(2)",
-}
+GATE = "gate"
+"""While this file exists in the project folder, the slow revision waits (the test opens it)."""
+WAIT_AT_GATE = (
+    "__import__('time').sleep(0.2)\n"
+    "    while __import__('os').path.exists(__import__('os').path.join(HERE, 'gate')):\n"
+    "        __import__('time').sleep(0.05)"
+)
+HERE = "HERE = __import__('os').path.dirname(__import__('os').path.dirname(__import__('os').path.dirname(__file__)))\n"
 
 
 def _dialect(url: str) -> str:
@@ -47,9 +50,9 @@ def _plain_history(root: Path, url: str) -> None:
             ),
             (
                 "p2",
-                f"def upgrade():\n    {SLEEP[_dialect(url)]}\n"
+                f"{HERE}def upgrade():\n    {WAIT_AT_GATE}\n"
                 "    op.add_column('t', sa.Column('note', sa.String(20), nullable=True))\n"
-                "def downgrade():\n    op.drop_column('t', 'note')\n",
+                f"def downgrade():\n    {WAIT_AT_GATE}\n    op.drop_column('t', 'note')\n",
             ),
             (
                 "p3",
@@ -63,8 +66,8 @@ def _plain_history(root: Path, url: str) -> None:
 def _phased_history(root: Path, url: str) -> None:
     from .conftest import ITEMS, LOG_TABLE, phased
 
-    slow = phased("r1").replace(
-        "def migrate():\n", f"def migrate():\n    {SLEEP[_dialect(url)]}\n", 1
+    slow = HERE + phased("r1").replace(
+        "def migrate():\n", f"def migrate():\n    {WAIT_AT_GATE}\n", 1
     )
     make_project(
         root,
@@ -74,19 +77,36 @@ def _phased_history(root: Path, url: str) -> None:
 
 
 def _start(root: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    """The real console script; its stderr goes to a file, read by :func:`_said`."""
+    err = open(root / f"stderr-{time.monotonic_ns()}.txt", "w+")
+    proc = subprocess.Popen(
         [str(BIN / "alembic"), *args],
         cwd=root,
         env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=err,
         text=True,
     )
+    proc.err_file = err  # type: ignore[attr-defined]
+    return proc
+
+
+def _said(proc: subprocess.Popen[str]) -> str:
+    return Path(proc.err_file.name).read_text()  # type: ignore[attr-defined]
 
 
 def _finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
-    _, err = proc.communicate(timeout=180)
-    return proc.returncode, err
+    proc.wait(timeout=180)
+    proc.err_file.close()  # type: ignore[attr-defined]
+    return proc.returncode, _said(proc)
+
+
+def _close_gate(root: Path) -> None:
+    (root / GATE).write_text("")
+
+
+def _open_gate(root: Path) -> None:
+    (root / GATE).unlink(missing_ok=True)
 
 
 def _lock_held(url: str) -> bool:
@@ -141,14 +161,25 @@ def url(request: pytest.FixtureRequest) -> str:
     return value
 
 
+def _until_waiting(proc: subprocess.Popen[str]) -> None:
+    _wait_until(
+        lambda: "holds the runner lock; waiting" in _said(proc) or proc.poll() is not None,
+        "the second runner to wait",
+    )
+    assert proc.poll() is None, _said(proc)
+
+
 @pytest.mark.parametrize("history", ["plain", "phased"])
 def test_second_runner_waits_then_finds_nothing_to_do(
     tmp_path: Path, url: str, history: str
 ) -> None:
     (_plain_history if history == "plain" else _phased_history)(tmp_path, url)
+    _close_gate(tmp_path)
     first = _start(tmp_path, "upgrade", "head")
     _wait_until(lambda: _lock_held(url) or first.poll() is not None, "the first runner's lock")
     second = _start(tmp_path, "upgrade", "head")
+    _until_waiting(second)
+    _open_gate(tmp_path)
     rc1, err1 = _finish(first)
     rc2, err2 = _finish(second)
     assert rc1 == 0, err1
@@ -174,7 +205,11 @@ def test_second_runner_waits_then_finds_nothing_to_do(
 @pytest.mark.parametrize("history", ["plain", "phased"])
 def test_two_runners_started_together_both_succeed(tmp_path: Path, url: str, history: str) -> None:
     (_plain_history if history == "plain" else _phased_history)(tmp_path, url)
+    _close_gate(tmp_path)
     runners = [_start(tmp_path, "upgrade", "head") for _ in range(2)]
+    _wait_until(lambda: _lock_held(url), "one runner to take the lock")
+    time.sleep(2)  # whichever interleaving happens, neither may fail
+    _open_gate(tmp_path)
     results = [_finish(p) for p in runners]
     for rc, err in results:
         assert rc == 0, err
@@ -186,10 +221,12 @@ def test_two_runners_started_together_both_succeed(tmp_path: Path, url: str, his
 
 def test_second_runner_gives_up_naming_the_holder(tmp_path: Path, url: str) -> None:
     _plain_history(tmp_path, url)
+    _close_gate(tmp_path)
     first = _start(tmp_path, "upgrade", "head")
     _wait_until(lambda: _lock_held(url) or first.poll() is not None, "the first runner's lock")
     second = _start(tmp_path, "-x", "zdm_runner_lock_wait_s=0.5", "upgrade", "head")
     rc2, err2 = _finish(second)
+    _open_gate(tmp_path)
     rc1, err1 = _finish(first)
     assert rc1 == 0, err1
     assert rc2 != 0  # alembic exits 255 on a CommandError
@@ -198,6 +235,27 @@ def test_second_runner_gives_up_naming_the_holder(tmp_path: Path, url: str) -> N
     assert hint[_dialect(url)] in err2
     assert "Traceback" not in err2
     assert current_heads(url) == ["p3"]
+
+
+def test_two_downgrades_at_once_serialize(tmp_path: Path, url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    _plain_history(tmp_path, url)
+    command.upgrade(Config(str(tmp_path / "alembic.ini")), "head")
+    _close_gate(tmp_path)
+    first = _start(tmp_path, "downgrade", "p1")
+    _wait_until(lambda: _lock_held(url) or first.poll() is not None, "the first runner's lock")
+    second = _start(tmp_path, "downgrade", "p1")
+    _until_waiting(second)
+    _open_gate(tmp_path)
+    rc1, err1 = _finish(first)
+    rc2, err2 = _finish(second)
+    assert rc1 == 0, err1
+    assert rc2 == 0, err2
+    assert "already at the target: nothing to do" in err2
+    assert current_heads(url) == ["p1"]
+    assert _columns(url, "t") == ["id"]
 
 
 BIG = """
@@ -259,7 +317,7 @@ def test_waiting_runner_holds_no_snapshot_while_the_first_builds_an_index(
 
         _wait_until(lambda: building() or first.poll() is not None, "the concurrent build")
         builder = building()
-        assert builder is not None, first.communicate()[1]
+        assert builder is not None, _said(first)
         second = _start(tmp_path / "two", "upgrade", "head")
 
         def polling() -> bool:
@@ -267,7 +325,7 @@ def test_waiting_runner_holds_no_snapshot_while_the_first_builds_an_index(
             return len(rows) == 2 and any("pg_try_advisory_lock" in r[4] for r in rows)
 
         _wait_until(lambda: polling() or second.poll() is not None, "the second runner's polls")
-        assert second.poll() is None, second.communicate()[1]
+        assert second.poll() is None, _said(second)
         for _ in range(15):
             for pid, state, no_xact, no_xmin, query in watch.execute(text(RUNNER_BACKENDS)):
                 if state == "active":  # the lock session, mid-poll: one autocommit statement
