@@ -16,6 +16,7 @@ from bench.scenarios import SCENARIOS
 from bench.settings import BenchSettings
 from bench.stats import WindowStats
 from bench.targets import Target
+from bench.two_runners import TwoRunners
 
 
 @dataclasses.dataclass
@@ -35,6 +36,8 @@ class Report:
     duration_s: float = 0.0
     import_profile: str = ""
     """Which modules the plugin adds to ``import alembic`` (diagnostic)."""
+    two_runners: TwoRunners | None = None
+    """The first runner's index build, alone and with a second runner waiting."""
 
     @property
     def misses(self) -> list[Target]:
@@ -82,6 +85,9 @@ def to_json(report: Report) -> dict[str, Any]:
         "targets": [{**dataclasses.asdict(t), "verdict": t.verdict} for t in report.targets],
         "lint_benchmark_output": report.lint_output,
         "import_profile": report.import_profile,
+        "two_runners": None
+        if report.two_runners is None
+        else {**dataclasses.asdict(report.two_runners), "ratio": report.two_runners.ratio},
     }
 
 
@@ -441,6 +447,11 @@ def from_json(data: dict[str, Any]) -> Report:
     for item in data["overheads"]:
         fields = {f.name for f in dataclasses.fields(Overhead)}
         rep.overheads.append(Overhead(**{k: v for k, v in item.items() if k in fields}))
+    if data.get("two_runners"):
+        fields = {f.name for f in dataclasses.fields(TwoRunners)}
+        rep.two_runners = TwoRunners(
+            **{k: v for k, v in data["two_runners"].items() if k in fields}
+        )
     if not rep.import_profile:
         rep.import_profile = next(
             (t["note"] for t in data["targets"] if t["name"].startswith("import alembic")), ""

@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as a script: make the top-level ``bench`` i
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import backfill as backfill_bench
-from bench import overhead, plots, report, targets
+from bench import overhead, plots, report, targets, two_runners
 from bench.database import SeededServer, server_url
 from bench.load import LoadWorker
 from bench.machine import describe
@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-backfill", action="store_true", help="skip the backfill benchmark")
     parser.add_argument("--no-overhead", action="store_true", help="skip the overhead benchmark")
     parser.add_argument("--no-lint", action="store_true", help="skip the linter benchmark")
+    parser.add_argument(
+        "--no-two-runners", action="store_true", help="skip the two-runners benchmark"
+    )
     docs = parser.add_mutually_exclusive_group()
     docs.add_argument(
         "--docs", action="store_true", help="rewrite docs/benchmarks.md (default: full runs)"
@@ -178,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _log_side_by_side(rep.runs, settings)
             if not args.no_backfill:
                 rep.backfill = backfill_bench.run_all(server, settings, _log, worker)
+        if not args.no_two_runners:
+            rep.two_runners = two_runners.run(server, settings, _log)
     finally:
         server.close()
     if not args.no_overhead:
@@ -214,6 +219,7 @@ def _finish(rep: report.Report, docs: bool, strict: bool, write_json: bool) -> i
         *(targets.backfill_targets(rep.backfill) if rep.backfill else []),
         *targets.overhead_targets(imports, upgrades[0] if upgrades else None, rep.import_profile),
         *(t for extra in upgrades[1:] for t in targets.overhead_targets(None, extra)),
+        *(two_runners.targets(rep.two_runners) if rep.two_runners else []),
     ]
     written = _write_outputs(rep, rep.started, docs, write_json)
     _log("\ntargets:")

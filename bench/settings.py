@@ -36,6 +36,8 @@ class BenchSettings:
     overhead_upgrade_revisions: int = 200
     overhead_upgrade_reps: int = 7
     """``alembic upgrade head`` runs per side (fresh SQLite database each)."""
+    two_runner_reps: int = 5
+    """Index builds per side, alone and with a second runner waiting (bench/two_runners.py)."""
     quick: bool = False
 
     @classmethod
@@ -56,5 +58,6 @@ class BenchSettings:
             backfill_reps=3,
             overhead_import_reps=10,
             overhead_upgrade_reps=3,
+            two_runner_reps=2,
             quick=True,
         )

@@ -4,10 +4,11 @@
 the whole database. A second ``alembic upgrade head`` that waited for the runner lock
 inside a transaction would stretch the first runner's build for as long as it waits.
 Each repetition builds the same index on a fresh copy of the seeded table, through the
-real ``alembic`` console script, once alone and once with a second runner started as
-soon as the first holds the runner lock (the two alternate, so machine noise falls on
-both). The duration is the expand step's, as the first runner records it in the state
-table. The second runner must wait and then find nothing to do.
+real ``alembic`` console script, once alone and once with a second runner waiting for
+the runner lock (the two alternate, so machine noise falls on both). The revision
+holds at a gate file before the build until the second runner says it is waiting, so
+the second's start-up never overlaps the build; the revision times the build itself.
+The second runner must wait and then find nothing to do.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +49,10 @@ class TwoRunners:
     alone_s: list[float]
     with_waiter_s: list[float]
     waiter_outcomes: list[str]
-    """What each second runner said at the end (``nothing to do`` when it behaved)."""
+    """Per repetition: ``nothing to do`` when the second runner waited, never made the
+    build wait (sampled ``pg_blocking_pids`` of the build) and then found nothing to do."""
+    build_samples: list[int] = dataclasses.field(default_factory=list)
+    """Per repetition with a waiter: how many times the running build was sampled."""
 
     @property
     def ratio(self) -> float:
@@ -61,72 +66,138 @@ class TwoRunners:
         return bool(self.waiter_outcomes) and all(o == NOTHING_TO_DO for o in self.waiter_outcomes)
 
 
+EXPAND = """
+import os, time
+here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+while os.path.exists(os.path.join(here, "gate")):
+    time.sleep(0.02)
+began = time.perf_counter()
+op.add_index_concurrently("ix_bench_items_acct_qty", "items", ["account_id", "qty"])
+with open(os.path.join(here, "build_s"), "a") as out:  # migrate/contract replay expand()
+    out.write(f"{time.perf_counter() - began}\\n")
+"""
+
+
 def _project(folder: Path) -> AlembicProject:
     project = AlembicProject(folder)
     project.add_revision(
         "cic1",
         "index items (account_id, qty) concurrently",
         {
-            "expand": 'op.add_index_concurrently("ix_bench_items_acct_qty", "items", '
-            '["account_id", "qty"])',
+            "expand": EXPAND,
             "undo_expand": 'op.drop_index_concurrently("ix_bench_items_acct_qty", "items")',
         },
     )
     return project
 
 
-def _start(project: AlembicProject, url: str) -> subprocess.Popen[str]:
+def _start(project: AlembicProject, url: str, name: str) -> subprocess.Popen[str]:
     env = dict(os.environ)
-    env[URL_ENV] = sqlalchemy_url(url)
-    return subprocess.Popen(
-        [ALEMBIC, "-c", str(project.ini), "upgrade", "head"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    env[URL_ENV] = _named(url, f"zdm-bench-{name}")
+    with open(project.directory / f"{name}.err", "w") as err:
+        return subprocess.Popen(
+            [ALEMBIC, "-c", str(project.ini), "upgrade", "head"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+        )
+
+
+def _said(project: AlembicProject, name: str) -> str:
+    return (project.directory / f"{name}.err").read_text()
+
+
+def _finish(proc: subprocess.Popen[str], project: AlembicProject, name: str) -> str:
+    proc.wait(timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"alembic upgrade head failed:\n{_said(project, name)[-2000:]}")
+    return _said(project, name)
+
+
+def _until(check: Callable[[], bool], proc: subprocess.Popen[str], what: str) -> None:
+    while not check():
+        if proc.poll() is not None:
+            raise RuntimeError(f"a runner ended before {what}")
+        time.sleep(0.02)
+
+
+def _named(url: str, application: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    named = make_url(sqlalchemy_url(url)).update_query_dict({"application_name": application})
+    return named.render_as_string(hide_password=False)
+
+
+class _Watch:
+    """Samples, while the build runs, whether it waits for the second runner (it must not)."""
+
+    SQL = (
+        "SELECT b.pid, w.pid IS NOT NULL FROM pg_stat_activity b "
+        "LEFT JOIN pg_stat_activity w ON w.application_name = 'zdm-bench-second' "
+        "AND w.pid = ANY(pg_blocking_pids(b.pid)) "
+        "WHERE b.application_name = 'zdm-bench-first' AND b.state = 'active' "
+        "AND b.query ILIKE 'CREATE INDEX CONCURRENTLY%'"
     )
 
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.samples = 0
+        self.blocked = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
 
-def _finish(proc: subprocess.Popen[str]) -> str:
-    _, err = proc.communicate(timeout=1800)
-    if proc.returncode != 0:
-        raise RuntimeError(f"alembic upgrade head failed:\n{err[-2000:]}")
-    return err
+    def __enter__(self) -> _Watch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with connect(self.url) as conn:
+            while not self._stop.wait(0.05):
+                rows = conn.execute(self.SQL).fetchall()
+                if rows:
+                    self.samples += 1
+                    self.blocked += any(row[1] for row in rows)
 
 
-def _build_s(url: str) -> float:
-    with connect(url) as conn:
-        row = conn.execute(
-            "SELECT duration_ms FROM alembic_zdm_state WHERE revision = 'cic1' AND phase = 1"
-        ).fetchone()
-    if row is None or row[0] is None:
-        raise RuntimeError("the first runner recorded no duration for its expand step")
-    return float(row[0]) / 1000
-
-
-def _wait_for_lock(url: str, first: subprocess.Popen[str]) -> None:
+def _held(url: str) -> bool:
     from alembic_zdm.phases.lock import PG_LOCK_KEY
 
     with connect(url) as conn:
-        while not conn.execute(HELD, (PG_LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
-            if first.poll() is not None:
-                raise RuntimeError("the first runner ended before taking the runner lock")
-            time.sleep(0.02)
+        return bool(conn.execute(HELD, (PG_LOCK_KEY,)).fetchone()[0])  # type: ignore[index]
 
 
-def _once(server: SeededServer, project: AlembicProject, waiter: bool) -> tuple[float, str]:
+def _once(server: SeededServer, project: AlembicProject, waiter: bool) -> tuple[float, str, int]:
+    gate = project.directory / "gate"
     with server.copy() as url:
-        first = _start(project, url)
+        gate.write_text("")
+        first = _start(project, url, "first")
         outcome = ""
+        try:
+            _until(lambda: _held(url), first, "taking the runner lock")
+            if waiter:
+                second = _start(project, url, "second")
+                _until(
+                    lambda: "holds the runner lock; waiting" in _said(project, "second"),
+                    second,
+                    "waiting",
+                )
+        finally:
+            gate.unlink(missing_ok=True)
+        with _Watch(url) as watch:
+            _finish(first, project, "first")
         if waiter:
-            _wait_for_lock(url, first)
-            second = _start(project, url)
-        _finish(first)
-        if waiter:
-            err = _finish(second)
-            waited = "holds the runner lock; waiting" in err
-            outcome = NOTHING_TO_DO if waited and NOTHING_TO_DO in err else err.strip()[-300:]
-        return _build_s(url), outcome
+            err = _finish(second, project, "second")
+            outcome = NOTHING_TO_DO if NOTHING_TO_DO in err else err.strip()[-300:]
+            if watch.blocked:
+                outcome = f"the build waited for it in {watch.blocked} of {watch.samples} samples"
+        times = (project.directory / "build_s").read_text().split()
+        (project.directory / "build_s").unlink()
+        return max(float(t) for t in times), outcome, watch.samples  # replays take ~0 s
 
 
 def run(server: SeededServer, settings: BenchSettings, log: Callable[[str], None]) -> TwoRunners:
@@ -134,19 +205,25 @@ def run(server: SeededServer, settings: BenchSettings, log: Callable[[str], None
     alone: list[float] = []
     with_waiter: list[float] = []
     outcomes: list[str] = []
+    samples: list[int] = []
     with tempfile.TemporaryDirectory(prefix="zdm-bench-") as tmp:
         project = _project(Path(tmp))
         for _ in range(settings.two_runner_reps):
             alone.append(_once(server, project, waiter=False)[0])
-            seconds, outcome = _once(server, project, waiter=True)
+            seconds, outcome, sampled = _once(server, project, waiter=True)
             with_waiter.append(seconds)
             outcomes.append(outcome)
-    result = TwoRunners(alone, with_waiter, outcomes)
+            samples.append(sampled)
+    result = TwoRunners(alone, with_waiter, outcomes, samples)
+    second = (
+        f"waited, then nothing to do; the build (sampled {sum(samples)} times) never waited for it"
+        if result.waiters_ok
+        else "; ".join(outcomes)
+    )
     log(
         f"  two runners: CREATE INDEX CONCURRENTLY {statistics.median(alone):.2f} s alone, "
         f"{statistics.median(with_waiter):.2f} s with a second runner waiting "
-        f"({result.ratio:.3f}×); second runner: "
-        f"{'waited, then nothing to do' if result.waiters_ok else outcomes}"
+        f"({result.ratio:.3f}×); second runner: {second}"
     )
     return result
 
