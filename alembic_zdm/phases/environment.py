@@ -5,16 +5,18 @@ It takes the single-runner lock (:mod:`alembic_zdm.phases.lock`) when ``env.py``
 every run works from are read under the lock, for plain and phased revisions alike:
 two ``alembic upgrade head`` at once serialize, and the second finds nothing to do.
 
-While it waits, the migration connection holds no transaction: if ``env.py`` has
-begun one (``context.begin_transaction()``, or SQLAlchemy's autobegin after a
-statement on the connection), it is committed before the first poll and the runner
-continues in a fresh one, exactly as ``env.py`` laid it out. Only a transaction the
-caller began *before* ``context.configure()`` (an *external* one, which Alembic never
-commits) is left open: this runner then waits inside it, and says so.
+While it waits, the migration connection holds no transaction: the transaction of
+``context.begin_transaction()`` is committed before the first poll (it holds at most
+what ``env.py`` ran before ``run_migrations()``) and the runner continues in a fresh
+one, so the ``with`` block of ``env.py`` is unchanged. A transaction ``env.py`` began
+itself — before ``context.configure()`` (an *external* one, which Alembic never
+commits), or with ``connection.begin()`` — is not the runner's to end: this runner
+then waits inside it, and says so.
 
 Before the lock is released the run's own transaction is committed, so the next
-runner reads what this one did. With an external transaction that commit is the
-caller's; the lock is then kept until ``env.py`` returns.
+runner reads what this one did. A transaction ``env.py`` began itself is committed by
+``env.py``; the lock is then kept until ``env.py`` returns (an async ``env.py``:
+until ``run_migrations()`` returns, inside its greenlet).
 """
 
 from __future__ import annotations
@@ -40,22 +42,25 @@ def _say(text: str) -> None:
     print(f"alembic-zdm: {text}", file=sys.stderr)
 
 
-def end_own_transaction(ctx: MigrationContext) -> None:
-    """Commit the transaction ``env.py`` opened on the context's connection, keeping its shape.
+def _foreign(ctx: MigrationContext) -> bool:
+    """A transaction is open on the connection that ``env.py`` began itself."""
+    conn: Any = ctx.connection
+    return _external(ctx) or (ctx._transaction is None and bool(conn.in_transaction()))
 
-    When ``env.py`` used ``context.begin_transaction()``, a new (lazily begun)
-    transaction takes its place, so the ``with`` block of ``env.py`` still commits
-    whatever runs after. An external transaction is never touched.
+
+def end_own_transaction(ctx: MigrationContext) -> None:
+    """Commit the transaction of ``context.begin_transaction()``, keeping the block's shape.
+
+    A new (lazily begun) transaction takes its place, so the ``with`` block of
+    ``env.py`` still commits whatever runs after. A transaction ``env.py`` began
+    itself is never touched.
     """
     if ctx.as_sql or _external(ctx):
         return
-    conn: Any = ctx.connection
     trans = ctx._transaction
     if trans is not None and trans.is_active:
         trans.commit()
-        ctx._transaction = conn.begin()
-    elif trans is None and conn.in_transaction():
-        conn.commit()
+        ctx._transaction = ctx.connection.begin()  # type: ignore[union-attr]
 
 
 class SingleRunner:
@@ -91,11 +96,11 @@ class SingleRunner:
         lock.acquire(before_wait=lambda holder: self._before_wait(ctx, holder))
         self.locks.append(lock)
         setattr(ctx, HELD_ATTR, lock)
-        late = _external(ctx) and not conn.dialect.is_async
         try:
             self._original(**kw)
             end_own_transaction(ctx)
         finally:
+            late = _foreign(ctx) and not conn.dialect.is_async
             setattr(ctx, HELD_ATTR, None)
             if late:
                 self._late.callback(lock.release)
@@ -104,12 +109,13 @@ class SingleRunner:
 
     def _before_wait(self, ctx: MigrationContext, holder: str) -> None:
         wait = f"{self.settings.runner_lock_wait_s:g} s"
-        if _external(ctx):
+        if _foreign(ctx):
             _say(
                 f"another runner ({holder}) holds the runner lock; waiting up to {wait} inside "
-                "the transaction env.py began before context.configure(), which alembic-zdm "
-                "does not own and leaves open (configure the context before running statements "
-                "on the connection to wait without it)"
+                "a transaction env.py began itself (before context.configure(), or with "
+                "connection.begin()), which alembic-zdm does not own and leaves open (run "
+                "env.py's statements after configure(), inside context.begin_transaction(), to "
+                "wait without it)"
             )
             return
         end_own_transaction(ctx)

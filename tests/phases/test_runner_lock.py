@@ -99,7 +99,7 @@ def test_external_transaction_is_left_open_and_said(
         holder.commit()
     engine.dispose()
     err = capsys.readouterr().err
-    assert "inside the transaction env.py began before context.configure()" in err
+    assert "inside a transaction env.py began itself (before context.configure()" in err
     assert "leaves open" in err
     command.upgrade(cfg, "zdm-phase:1")
     assert log_entries(pg_url) == ["r1:expand", "r2:expand", "r3:expand"]

@@ -320,12 +320,8 @@ def test_waiting_runner_holds_no_snapshot_while_the_first_builds_an_index(
         assert builder is not None, _said(first)
         second = _start(tmp_path / "two", "upgrade", "head")
 
-        def polling() -> bool:
-            rows = watch.execute(text(RUNNER_BACKENDS)).all()
-            return len(rows) == 2 and any("pg_try_advisory_lock" in r[4] for r in rows)
-
-        _wait_until(lambda: polling() or second.poll() is not None, "the second runner's polls")
-        assert second.poll() is None, _said(second)
+        _until_waiting(second)  # from here on its lock session only polls
+        assert len(watch.execute(text(RUNNER_BACKENDS)).all()) == 2
         for _ in range(15):
             for pid, state, no_xact, no_xmin, query in watch.execute(text(RUNNER_BACKENDS)):
                 if state == "active":  # the lock session, mid-poll: one autocommit statement
