@@ -19,6 +19,7 @@ from typing import Any
 from .. import naming
 from ..config import ZdmSettings
 from ..errors import LockNotAcquiredError
+from ..phases.progress import tick
 from ..phases.context import CheckpointStore
 from . import sql
 from .dialects import BackfillDialect, for_dialect
@@ -154,10 +155,12 @@ class _Run:
                 value = {"last": [_jsonable(v) for v in last] if last is not None else None,
                          "rows": self.rows + rows, "done": hi is None}  # fmt: skip
                 self.store.save(conn, self.ck_key, value)
+            tick("before")
             conn.exec_driver_sql("COMMIT")
         except BaseException:
             conn.exec_driver_sql("ROLLBACK")
             raise
+        tick("after")
         self.rows += rows
         self.batches += 1
         self.lo = last

@@ -160,6 +160,7 @@ def _table_triggers(conn: Connection, owned: set[str], prefix: str) -> list[Find
     from . import Finding
 
     query = _TRIGGER_QUERIES["sqlite" if conn.dialect.name == "sqlite" else "mysql"]
+    check_triggers = prefix + "ck_"  # add_check_constraint_safe's CHECK, on MySQL/MariaDB: kept
     found = [
         Finding(
             "dual-write-trigger",
@@ -168,7 +169,7 @@ def _table_triggers(conn: Connection, owned: set[str], prefix: str) -> list[Find
             f"DROP TRIGGER IF EXISTS {_q(conn, trigger)};",
         )
         for table, trigger in conn.execute(text(query), {"p": prefix + "%"})
-        if table not in owned
+        if table not in owned and not trigger.startswith(check_triggers)
     ]
     return found + _columns(conn, owned, prefix)
 

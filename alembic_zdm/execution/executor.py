@@ -157,6 +157,23 @@ class _Online:
             yield
 
     def run(self, statement: Statement) -> list[Any]:
+        """Run *statement* with its retries, through the step's progress record."""
+        from ..phases.progress import already_there, current_progress
+
+        progress = current_progress()
+        if progress is None or statement.fail_if_rows:
+            return self._run(statement)
+        sql = statement.sql if statement.batch is None else statement.batch.describe()
+        rows = progress.run(
+            sql,
+            statement.params or None,
+            statement.description,
+            lambda: self._run(statement),
+            lambda exc: already_there(self.ctx.dialect.name, exc),
+        )
+        return rows or []
+
+    def _run(self, statement: Statement) -> list[Any]:
         """Run *statement* with its retries; return its rows.
 
         While the transaction already holds write-blocking locks, a try never waits:

@@ -92,6 +92,8 @@ class Ctx:
         cols = self.columns(table, schema)
         if cols is None or (self.offline and name not in cols):
             return None  # no catalog, or planning ahead of an earlier pending phase
+        if name not in cols and _resuming():
+            return None  # dropped or renamed by this step's earlier, killed run
         if name not in cols:
             raise SchemaObjectError(
                 f"Column {name!r} does not exist on table {table!r}; existing columns: "
@@ -102,7 +104,7 @@ class Ctx:
     def absent(self, table: str, name: str, schema: str | None, why: str) -> None:
         """Raise when *name* already exists on *table* (*why*: what the op wanted to do)."""
         cols = self.columns(table, schema)
-        if cols is not None and name in cols:
+        if cols is not None and name in cols and not _resuming():
             raise SchemaObjectError(
                 f"Cannot {why}: column {name!r} already exists on table {table!r}; pick another "
                 f"name or drop that column first."
@@ -314,6 +316,15 @@ class Ctx:
     def dual_write(self, spec: DualWriteSpec, on: bool) -> None:
         """Install (*on*) or remove the dual-write trigger of *spec*."""
         self.run(enable_plan(spec, self.dialect) if on else disable_plan(spec, self.dialect))
+
+
+def _resuming() -> bool:
+    """True when the running step continues (or undoes) an earlier run that did not finish:
+    objects it made or removed then are no error now."""
+    from ..phases.progress import current_progress
+
+    progress = current_progress()
+    return progress is not None and (progress.resuming or progress.lenient)
 
 
 def _one() -> Any:

@@ -50,6 +50,15 @@ def _locked(ctx: MigrationContext, settings: ZdmSettings) -> Iterator[None]:
         lock.release()
 
 
+def _to_undo(row: StateRow) -> bool:
+    """A phase that rollback must undo: done, or stopped with some of its work committed."""
+    from .state import PARTIAL, RUNNING
+
+    if row.status == DONE:
+        return True
+    return row.status in (RUNNING, PARTIAL) and bool(row.progress or row.checkpoint)
+
+
 def _done_map(rows: dict[tuple[str, Phase], StateRow]) -> set[tuple[str, Phase]]:
     return {key for key, row in rows.items() if row.status == DONE}
 
@@ -323,7 +332,7 @@ class DowngradeRun:
         self, heads: Any, rows: dict[tuple[str, Phase], StateRow]
     ) -> list[RevisionPhases]:
         applied = {s.revision for s in self.script.revision_map.iterate_revisions(heads, "base")}
-        started = {rev for (rev, _), row in rows.items() if row.status == DONE} - applied
+        started = {rev for (rev, _), row in rows.items() if _to_undo(row)} - applied
         ordered = []
         for script in self.script.walk_revisions():  # newest first
             if script.revision in started:
@@ -348,7 +357,7 @@ class DowngradeRun:
                 break
             for rev in in_flight:
                 row = rows.get((rev.revision, phase))
-                if row is not None and row.status == DONE:
+                if row is not None and _to_undo(row):
                     plan.append(PlanStep(rev, phase, undo=True))
             if self.min_phase is None:
                 for rev in revs:

@@ -1,11 +1,12 @@
 """The state table: the only module that writes it (STYLE habit 5).
 
-One row per (revision, phase): status (running / done / failed / rolled_back),
+One row per (revision, phase): status (running / done / failed / partial / rolled_back),
 timestamps (microseconds on every database), duration, error text, backfill
 checkpoints, host and user, the checksum of the revision file, how many attempts
 of the current direction were made, and ``seq``: the position of the latest run in
 a counter that only grows (history is sorted by it, so runs within one second keep
-their order). It lives in the same schema as Alembic's version table, is created
+their order), and ``progress``: the statements of an unfinished step that committed
+(see :mod:`alembic_zdm.phases.progress`). It lives in the same schema as Alembic's version table, is created
 on first use, and a table made by an older version is brought up to date in place.
 """
 
@@ -40,6 +41,11 @@ KEEP = "keep:"
 RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
+PARTIAL = "partial"
+"""The step failed and could not be rolled back entirely: what had committed (statements,
+backfill batches) is recorded in ``progress`` / ``checkpoint``; a re-run continues it."""
+UNFINISHED = (RUNNING, FAILED, PARTIAL)
+"""Statuses of a step that started and did not end (a re-run picks it up)."""
 ROLLED_BACK = "rolled_back"
 
 
@@ -62,6 +68,8 @@ class StateRow:
     """Runs of this phase in its current direction (an undo starts counting again)."""
     seq: int | None = None
     """Order of the latest run among all runs (``None`` for rows older than the column)."""
+    progress: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Statements of the unfinished step that committed (:mod:`~alembic_zdm.phases.progress`)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (for ``status``/``history --format json``)."""
@@ -118,6 +126,7 @@ class StateStore:
             Column("checksum", String(64)),
             Column("attempts", Integer, nullable=False, default=0),
             Column("seq", Integer),
+            Column("progress", Text),
             schema=schema,
         )
         self._present: set[str] | None = None
@@ -154,6 +163,8 @@ class StateStore:
         name, schema = self.table.name, self.table.schema
         if "seq" not in found:
             ops.add_column(name, Column("seq", Integer), schema=schema)
+        if "progress" not in found:
+            ops.add_column(name, Column("progress", Text), schema=schema)
         if conn.dialect.name in ("mysql", "mariadb"):
             for column in ("started_at", "finished_at"):
                 if not getattr(found[column]["type"], "fsp", None):
@@ -205,6 +216,7 @@ class StateStore:
             checksum=m["checksum"],
             attempts=m["attempts"] or 0,
             seq=m.get("seq"),
+            progress=_json(m.get("progress")),
         )
 
     # -- writing ---------------------------------------------------------------
@@ -290,6 +302,8 @@ class StateStore:
             values["checkpoint"] = None
         elif status == DONE:
             values["checkpoint"] = self._kept(conn, revision, phase)
+        if status in (DONE, ROLLED_BACK) and "progress" in self._columns(conn):
+            values["progress"] = None
         if row is None:
             host, user = _who()
             conn.execute(
@@ -315,6 +329,13 @@ class StateStore:
         ).scalar()
         kept = {k: v for k, v in (json.loads(raw) if raw else {}).items() if k.startswith(KEEP)}
         return json.dumps(kept) if kept else None
+
+    def status_of(self, conn: Connection, revision: str, phase: Phase) -> str | None:
+        """The status of one (revision, phase), or ``None`` when it never ran."""
+        if not self.exists(conn):
+            return None
+        found = conn.execute(select(self.table.c.status).where(self._key(revision, phase))).scalar()
+        return str(found) if found is not None else None
 
     def forget(self, conn: Connection, revision: str) -> None:
         """Delete every row of *revision* (used when a revision is fully downgraded)."""
@@ -365,6 +386,13 @@ class StateStore:
             return None
         return json.loads(row[0]).get(key)
 
+    def load_checkpoint_all(self, conn: Connection, revision: str, phase: Phase) -> dict[str, Any]:
+        """Every checkpoint value of this phase run."""
+        raw = conn.execute(
+            select(self.table.c.checkpoint).where(self._key(revision, phase))
+        ).scalar()
+        return _json(raw)
+
     def save_checkpoint(
         self, conn: Connection, revision: str, phase: Phase, key: str, value: Any
     ) -> None:
@@ -379,6 +407,35 @@ class StateStore:
             .where(self._key(revision, phase))
             .values(checkpoint=json.dumps(data, default=str))
         )
+
+
+    # -- statement progress ----------------------------------------------------
+
+    def load_progress(self, conn: Connection, revision: str, phase: Phase) -> dict[str, Any]:
+        """The recorded progress of the step (``{}`` when none)."""
+        if "progress" not in self._columns(conn):
+            return {}
+        raw = conn.execute(
+            select(self.table.c.progress).where(self._key(revision, phase))
+        ).scalar()
+        return _json(raw)
+
+    def save_progress(
+        self, conn: Connection, revision: str, phase: Phase, progress: dict[str, Any] | None
+    ) -> None:
+        """Record *progress* on *conn*, in whatever transaction *conn* is in (see progress.py)."""
+        value = json.dumps(progress, default=str) if progress else None
+        conn.execute(
+            self.table.update().where(self._key(revision, phase)).values(progress=value)
+        )
+
+
+def _json(raw: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 @dataclasses.dataclass

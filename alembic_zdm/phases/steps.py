@@ -18,10 +18,10 @@ from ..config import ZdmSettings
 from ..errors import PhaseFailedError, ZdmError
 from ..execution.guard import StatementGuard, session_lock_timeout, transaction_guard
 from ..execution.retry import StepAttempts
-from . import replay
+from . import replay, resume
 from .model import Phase
 from .revisions import RevisionPhases
-from .state import DONE, FAILED, ROLLED_BACK, StateCheckpoints, StateRow, state_store
+from .state import DONE, FAILED, PARTIAL, ROLLED_BACK, StateCheckpoints, StateRow, state_store
 from .transactions import StepLog, can_write, own_transaction, phase_transaction
 
 log = logging.getLogger("alembic.runtime.zdm")
@@ -92,13 +92,16 @@ class Executor:
         """Offline planning: a step that cannot render is reported in the output, not raised."""
         self.step_log = StepLog()
         """What happened to the transaction during the latest step (commits it made itself)."""
+        self._reaped = False
 
     def run(self, step: PlanStep, after: Any = None) -> None:
         """Run one step in its own transaction; *after* runs inside it on success."""
         ctx, rev = self.ctx, step.rev
         _say(ctx, f"running {step.describe()}")
         conn: Any = ctx.connection
+        progress = None
         if self.online:
+            progress = self._progress(step)
             with own_transaction(ctx):
                 self.store.mark_running(
                     conn, rev.revision, step.phase, rev.checksum, undo=step.undo
@@ -112,7 +115,7 @@ class Executor:
         try:
             self._wait_until_healthy(step)
             with self._forward_backfill(step):
-                self._attempts(step, checkpoints, after)
+                self._attempts(step, checkpoints, after, progress)
         except Exception as exc:
             if self.tolerant:
                 _say(ctx, f"cannot render: {_one_line(exc)}")
@@ -120,10 +123,13 @@ class Executor:
             self._emit("error", step, duration_s=time.monotonic() - started, reason=_one_line(exc))
             exc._zdm_reported = True  # type: ignore[attr-defined]
             committed = self.step_log.durable
+            kept = None
             if self.online and can_write(ctx):
                 with own_transaction(ctx):
-                    self.store.finish(conn, rev.revision, step.phase, FAILED, _one_line(exc))
-            if isinstance(exc, ZdmError):
+                    kept = resume.what_stayed(self.store, ctx.connection, rev.revision, step.phase)
+                    status = PARTIAL if kept or committed else FAILED
+                    self.store.finish(conn, rev.revision, step.phase, status, _one_line(exc))
+            if isinstance(exc, ZdmError) and not kept:
                 raise
             if committed:
                 text = (
@@ -132,6 +138,13 @@ class Executor:
                     f"was rolled back): {_one_line(exc)}; fix the cause, then make the "
                     "revision's committed part safe to run again (or undo it by hand) and run "
                     "the same command again."
+                )
+            elif kept:
+                text = (
+                    f"The {step.describe()} failed: {_one_line(exc)}; it could not be rolled "
+                    f"back entirely — {kept} committed and stay (state 'partial'). Fix the "
+                    "cause and run the same command again to continue from there, or run "
+                    "'alembic-zdm rollback' to undo them."
                 )
             else:
                 text = (
@@ -200,7 +213,23 @@ class Executor:
         finally:
             remove_listener(forward)
 
-    def _attempts(self, step: PlanStep, checkpoints: Any, after: Any) -> None:
+    def _progress(self, step: PlanStep) -> Any:
+        """The step's statement-progress record; first clears what a killed runner left."""
+        from .progress import StepProgress
+
+        ctx, rev = self.ctx, step.rev
+        with own_transaction(ctx):
+            if not self._reaped:
+                resume.reap_dead_runners(ctx.connection, self.store)
+                self._reaped = True
+            before = self.store.status_of(ctx.connection, rev.revision, step.phase)
+        lenient = step.undo and before is not None and before != DONE
+        return StepProgress(
+            self.store, lambda: ctx.connection, rev.revision, step.phase, step.undo,
+            ctx.dialect.name, lenient=lenient,
+        )  # fmt: skip
+
+    def _attempts(self, step: PlanStep, checkpoints: Any, after: Any, progress: Any) -> None:
         """Run the step; after a lock wait, roll the whole (transactional) step back and retry.
 
         See :mod:`alembic_zdm.execution.retry`: the step never keeps its locks while
@@ -219,7 +248,8 @@ class Executor:
                     with attempts.watch() if self.online else contextlib.nullcontext():
                         if self.online:
                             attempts.lock_first()
-                        replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
+                        with resume.recording(ctx, progress):
+                            replay.run_phase(ctx, rev, step.phase, step.undo, checkpoints)
                     status = ROLLED_BACK if step.undo else DONE
                     if self.online:
                         self.store.finish(conn, rev.revision, step.phase, status)

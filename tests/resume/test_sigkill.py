@@ -1,0 +1,140 @@
+"""Real SIGKILLs of the ``alembic`` console script, then a re-run or a rollback.
+
+* MariaDB, ``safe_rename_column`` (issue 10's "4 of 23 kill points fail"): the
+  runner kills itself with SIGKILL at several statements of expand, migrate and
+  contract (``ZDM_TEST_KILL_AT=N:when:sigkill``); the re-run must end equal to a
+  clean run, and ``rollback`` must give back the original table.
+* PostgreSQL, a plain ``op.add_column`` then ``op.add_index_concurrently`` (issue
+  10's stuck deploy): SIGKILL from outside while the index build waits for an old
+  snapshot; the dead client's backend goes on building. The re-run must end that
+  backend first (no ``tuple concurrently updated``) and finish the step.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
+
+from alembic_zdm.phases import commands
+from alembic_zdm.testing.project import make_project
+
+from .harness import snapshot
+from .scenarios import SETUP, scenarios
+
+ALEMBIC = str(Path(sys.executable).parent / "alembic")
+
+
+def _alembic(root: Path, *args: str, kill_at: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ZDM_TEST_KILL_AT": kill_at}
+    return subprocess.run(
+        [ALEMBIC, *args], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _rename(db: str) -> str:
+    return next(s.body for s in scenarios(db) if s.op == "safe_rename_column")
+
+
+@pytest.mark.parametrize("point", ["2:after", "5:before", "9:after", "12:before"])
+def test_sigkill_of_a_mariadb_rename_then_rerun_and_rollback(
+    point: str, tmp_path: Path, mysql_url: str
+) -> None:
+    cfg = make_project(tmp_path, mysql_url, [("setup", SETUP), ("op", _rename("mysql"))])
+    command.upgrade(cfg, "setup")
+    pre = snapshot(mysql_url)
+    command.upgrade(cfg, "head")
+    ref = snapshot(mysql_url)
+    command.downgrade(cfg, "setup")
+
+    killed = _alembic(tmp_path, "upgrade", "head", kill_at=f"{point}:sigkill")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    command.upgrade(cfg, "head")
+    assert snapshot(mysql_url) == ref
+
+    command.downgrade(cfg, "setup")
+    killed = _alembic(tmp_path, "upgrade", "head", kill_at=f"{point}:sigkill")
+    assert killed.returncode == -signal.SIGKILL
+    commands.rollback(cfg)
+    assert snapshot(mysql_url) == pre
+
+
+PLAIN = """
+def expand():
+    op.add_column("t", sa.Column("note", sa.String(50), nullable=True))
+    op.add_index_concurrently("ix_t_note", "t", ["note"])
+
+def undo_expand():
+    op.drop_index_concurrently("ix_t_note", "t")
+    op.drop_column("t", "note")
+"""
+
+BUILDING = (
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND query LIKE 'CREATE INDEX CONCURRENTLY%' AND state = 'active'"
+)
+
+
+def test_sigkill_during_a_concurrent_build_then_rerun_ends_the_dead_backend(
+    tmp_path: Path, pg_url: str
+) -> None:
+    cfg = make_project(tmp_path, pg_url, [("setup", SETUP), ("op", PLAIN)])
+    command.upgrade(cfg, "setup")
+    engine = create_engine(pg_url)
+    holder = engine.connect()
+    holder.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    holder.exec_driver_sql("SELECT count(*) FROM p")  # an old snapshot the build waits for
+    proc = subprocess.Popen(
+        [ALEMBIC, "upgrade", "zdm-phase:1"], cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        with engine.connect() as watch:
+            deadline = time.monotonic() + 60
+            while not watch.execute(text(BUILDING)).first():
+                assert proc.poll() is None and time.monotonic() < deadline, "no build started"
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            dead = watch.execute(text(BUILDING)).scalars().all()
+        assert dead, "the killed client's backend should still be building"
+
+        errors: list[BaseException] = []
+
+        def rerun() -> None:
+            try:
+                command.upgrade(cfg, "zdm-phase:1")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        worker = threading.Thread(target=rerun)
+        worker.start()
+        time.sleep(1.5)
+        holder.rollback()  # the snapshot goes away: the re-run's own build can finish
+        worker.join(timeout=120)
+        assert not worker.is_alive()
+        assert errors == []
+        with engine.connect() as conn:
+            gone = conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:p)"), {"p": dead}
+            ).scalar()
+            valid = conn.execute(
+                text("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_t_note'::regclass")
+            ).scalar()
+            status = conn.execute(
+                text("SELECT status FROM alembic_zdm_state WHERE revision = 'op' AND phase = 1")
+            ).scalar()
+        assert (gone, valid, status) == (0, True, "done")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        holder.close()
+        engine.dispose()
