@@ -19,8 +19,8 @@ from typing import Any
 from .. import naming
 from ..config import ZdmSettings
 from ..errors import LockNotAcquiredError
-from ..phases.progress import tick
 from ..phases.context import CheckpointStore
+from ..phases.progress import tick
 from . import sql
 from .dialects import BackfillDialect, for_dialect
 from .progress import BackfillProgress, Listener, Reporter

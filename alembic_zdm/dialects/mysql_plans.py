@@ -153,7 +153,18 @@ def plan_foreign_key(op: AddForeignKeySafeOp, ctx: PlanContext) -> list[Statemen
                 f"Drop foreign key {op.constraint_name!r} of {op.table_name!r}",
                 done=my.CONSTRAINT_ABSENT,
                 done_params=where,
-            )  # fmt: skip
+            ),  # fmt: skip
+            # the index the server made for the key (named after it), when it made one
+            alter_statement(
+                ctx,
+                op.table_name,
+                op.schema,
+                [my.drop_index(q, op.constraint_name)],
+                my.Algorithm.INPLACE,
+                f"Drop the index {op.constraint_name!r} made for the foreign key",
+                done=my.INDEX_ABSENT,
+                done_params=where,
+            ),  # fmt: skip
         ]
     if ctx.phase is Phase.EXPAND:
         add = my.add_foreign_key(

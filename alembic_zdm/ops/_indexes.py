@@ -63,6 +63,24 @@ def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> lis
     return found
 
 
+def first_seen_indexes(ctx: Any, table: str, column: str, schema: str | None) -> list[IndexCopy]:
+    """:func:`column_indexes` as the step's first attempt saw them (a re-run after a
+    kill may find the column, and its indexes, already dropped)."""
+    return list(
+        ctx.first_seen(
+            f"indexes:{table}.{column}",
+            lambda: column_indexes(ctx, table, column, schema),
+            encode=lambda found: [dataclasses.asdict(i) for i in found],
+            decode=lambda saved: [
+                IndexCopy(
+                    d["name"], tuple(d["columns"]), d["unique"], d["using"], tuple(d["include"])
+                )
+                for d in saved
+            ],
+        )
+    )
+
+
 def pg_build_copies(
     ctx: Any,
     table: str,

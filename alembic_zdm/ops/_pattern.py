@@ -201,11 +201,14 @@ class Ctx:
             info = self.column(table, column, schema)
             relax = self.ddl_impl.omittable(table, column, info, schema)
             if relax:
-                self.run(relax)
                 kept = (
                     {"nullable": info["nullable"], "default": info.get("default")} if info else {}
                 )
-                self.remember(_omitted_key(table, column), kept or True)
+                # remembered first (the mark commits with the DDL, MySQL commits it), and
+                # only once: a re-run after a kill reads the column already relaxed
+                if self.recall(_omitted_key(table, column)) is None:
+                    self.remember(_omitted_key(table, column), kept or True)
+                self.run(relax)
 
     def restore_for_old_code(self, table: str, columns: list[str], schema: str | None) -> None:
         """Undo :meth:`relax_for_new_code` (the undo of the expand phase)."""
@@ -231,6 +234,24 @@ class Ctx:
         run = current_phase_run()
         if run is not None and run.checkpoints is not None and not self.offline:
             run.checkpoints.save(self.connection, key, value)
+
+    def first_seen(self, key: str, read: Any, encode: Any = None, decode: Any = None) -> Any:
+        """What *read()* returned on this step's first attempt (kept in its checkpoint).
+
+        A catalog fact a step's plan depends on — the indexes of a column it drops —
+        changes once part of the step committed; a re-run after a kill must plan from
+        what the first attempt saw.
+        """
+        run = current_phase_run()
+        store = run.checkpoints if run is not None and not self.offline else None
+        if store is not None:
+            saved = store.load(self.connection, key)
+            if saved is not None:
+                return decode(saved) if decode else saved
+        value = read()
+        if store is not None:
+            store.save(self.connection, key, encode(value) if encode else value)
+        return value
 
     def recall(self, key: str) -> Any:
         """A fact kept by :meth:`remember` in the phase being undone (``None`` if none)."""

@@ -123,12 +123,12 @@ class SafeRenameColumnOp(PatternSteps):
         ctx.forget_backfill(self._spec(ctx, self.new, self.old))
 
     def contract(self, ctx: Any) -> None:
-        from ._indexes import rename_index, replace_column
+        from ._indexes import first_seen_indexes, rename_index, replace_column
         from ._pattern import models_check
 
         info = ctx.original(self.table_name, self.old, self.schema)
         models_check(ctx, self.table_name, self.old, self.schema, "drop")
-        indexes = self._indexes(ctx, self.old)
+        indexes = first_seen_indexes(ctx, self.table_name, self.old, self.schema)
         plan = []
         if info is not None and info.get("default") is not None:
             plan.append(ctx.set_default(self.table_name, self.new, info["default"], self.schema))

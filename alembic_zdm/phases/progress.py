@@ -45,7 +45,7 @@ _current: contextvars.ContextVar[StepProgress | None] = contextvars.ContextVar(
 )
 
 
-class SimulatedKill(BaseException):  # noqa: N818 - it stands for a signal, not an error
+class SimulatedKill(BaseException):
     """Raised by an armed kill point in tests: nothing catches it, like a real kill."""
 
 
@@ -55,15 +55,17 @@ class _Kill:
     when: str = "before"
     how: str = "raise"
     count: int = 0
+    match: str = ""
 
 
 _kill = _Kill()
 
 
-def arm_kill(at: int, when: str = "before", how: str = "raise") -> None:
+def arm_kill(at: int, when: str = "before", how: str = "raise", match: str = "") -> None:
     """Stop the run at the *at*-th recorded statement (1-based; 0 disarms), *when* is
-    ``before`` (after its ``doing`` record) or ``after`` (before its ``done`` record)."""
-    _kill.at, _kill.when, _kill.how, _kill.count = at, when, how, 0
+    ``before`` (after its ``doing`` record) or ``after`` (before its ``done`` record);
+    with *match*, at the *at*-th statement whose SQL contains *match*."""
+    _kill.at, _kill.when, _kill.how, _kill.count, _kill.match = at, when, how, 0, match
 
 
 def statements_seen() -> int:
@@ -76,6 +78,11 @@ def _arm_from_env() -> None:
     if spec:
         parts = spec.split(":")
         arm_kill(int(parts[0]), parts[1] if len(parts) > 1 else "before", *parts[2:3] or ["exit"])
+
+
+def _count(sql: str) -> None:
+    if not _kill.match or _kill.match in sql:
+        _kill.count += 1
 
 
 def _kill_point(when: str) -> None:
@@ -98,7 +105,7 @@ def tick(when: str) -> None:
     if _current.get() is None:
         return
     if when == "before":
-        _kill.count += 1
+        _count("backfill batch")
     _kill_point(when)
 
 
@@ -195,7 +202,7 @@ class StepProgress:
             return None
         forgiving = self.lenient or fp == self.in_flight
         self._save([fp, _label(sql, description)])
-        _kill.count += 1
+        _count(sql)
         _kill_point("before")
         self.busy += 1
         try:
@@ -267,7 +274,9 @@ def recording(progress: StepProgress, ctx: Any) -> Iterator[StepProgress]:
         sql = _recordable(construct, ctx)
         if sql is None or progress.busy:
             return original(construct, *args, **kw)
-        extra = [a for a in args if a] + [v for k, v in sorted(kw.items()) if v and k != "execution_options"]
+        extra = [a for a in args if a] + [
+            v for k, v in sorted(kw.items()) if v and k != "execution_options"
+        ]
         return progress.run(
             sql,
             extra or None,
@@ -337,7 +346,7 @@ def _there(dialect_name: str, error: BaseException) -> bool:
         code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
         return code in _PG_THERE
     if dialect_name in ("mysql", "mariadb"):
-        args = getattr(orig, "args", ())
+        args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
         return bool(args) and args[0] in _MYSQL_THERE
     if dialect_name == "sqlite":
         text = str(orig).lower()

@@ -106,7 +106,9 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idl
 
 def _reap_pg(conn: Any, recorded: list[int]) -> list[int]:
     if not conn.execute(text("SELECT current_setting('application_name')")).scalar():
-        conn.execute(text("SELECT set_config('application_name', :app, false)"), {"app": APPLICATION_NAME})
+        conn.execute(
+            text("SELECT set_config('application_name', :app, false)"), {"app": APPLICATION_NAME}
+        )
     params = {"app": APPLICATION_NAME, "pids": recorded}
     found = [int(r[0]) for r in conn.execute(text(_PG_LEFTOVERS), params)]
     for pid in found:

@@ -218,11 +218,12 @@ class Executor:
         from .progress import StepProgress
 
         ctx, rev = self.ctx, step.rev
+        conn: Any = ctx.connection
         with own_transaction(ctx):
             if not self._reaped:
-                resume.reap_dead_runners(ctx.connection, self.store)
+                resume.reap_dead_runners(conn, self.store)
                 self._reaped = True
-            before = self.store.status_of(ctx.connection, rev.revision, step.phase)
+            before = self.store.status_of(conn, rev.revision, step.phase)
         lenient = step.undo and before is not None and before != DONE
         return StepProgress(
             self.store, lambda: ctx.connection, rev.revision, step.phase, step.undo,

@@ -56,14 +56,30 @@ def snapshot(url: str) -> dict[str, Any]:
                     (i["name"], tuple(i["column_names"]), bool(i["unique"]))
                     for i in insp.get_indexes(table)
                 )
-                fks = sorted((f["name"], tuple(f["constrained_columns"])) for f in insp.get_foreign_keys(table))
-                checks = sorted((c["name"], " ".join(str(c["sqltext"]).split())) for c in _checks(insp, table))
-                uniques = sorted((u["name"], tuple(u["column_names"])) for u in insp.get_unique_constraints(table))
+                fks = sorted(
+                    (f["name"], tuple(f["constrained_columns"]))
+                    for f in insp.get_foreign_keys(table)
+                )
+                checks = sorted(
+                    (c["name"], " ".join(str(c["sqltext"]).split())) for c in _checks(insp, table)
+                )
+                uniques = sorted(
+                    (u["name"], tuple(u["column_names"]))
+                    for u in insp.get_unique_constraints(table)
+                )
                 names = [c[0] for c in cols]
                 order = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
-                rows = [tuple(r) for r in conn.execute(text(f"SELECT {order} FROM {table} ORDER BY 1"))]
-                out[table] = {"columns": cols, "indexes": indexes, "fks": fks, "checks": checks,
-                              "uniques": uniques, "rows": rows}
+                rows = [
+                    tuple(r) for r in conn.execute(text(f"SELECT {order} FROM {table} ORDER BY 1"))
+                ]
+                out[table] = {
+                    "columns": cols,
+                    "indexes": indexes,
+                    "fks": fks,
+                    "checks": checks,
+                    "uniques": uniques,
+                    "rows": rows,
+                }
             out["triggers"] = _triggers(conn)
             out["invalid"] = _invalid_indexes(conn)
             out["functions"] = _functions(conn)
@@ -108,9 +124,11 @@ def signature(url: str) -> str:
         with engine.connect() as conn:
             rows = []
             if inspect(conn).has_table("alembic_zdm_state"):
-                for r in conn.execute(text(
-                    "SELECT revision, phase, status, checkpoint, progress FROM alembic_zdm_state ORDER BY 1, 2"
-                )):
+                for r in conn.execute(
+                    text(
+                        "SELECT revision, phase, status, checkpoint, progress FROM alembic_zdm_state ORDER BY 1, 2"
+                    )
+                ):
                     progress = json.loads(r[4]) if r[4] else {}
                     progress.pop("backend", None)
                     rows.append((r[0], r[1], r[2], r[3], json.dumps(progress, sort_keys=True)))

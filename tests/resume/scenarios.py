@@ -76,69 +76,106 @@ def scenarios(db: str) -> list[Scenario]:
 def expand():
     op.split_column(
         "t", "name", [sa.Column("first", sa.String(50)), sa.Column("last", sa.String(50))],
-        forward={{"first": "{first.format(c='name')}", "last": "{last.format(c='name')}"}},
-        backward="{concat.format(a='first', b='last')}", existing_type=sa.String(50))
+        forward={{"first": "{first.format(c="name")}", "last": "{last.format(c="name")}"}},
+        backward="{concat.format(a="first", b="last")}", existing_type=sa.String(50))
 """
     merge = f"""
 def expand():
     op.merge_columns(
         "t", ["fn", "ln"], sa.Column("whole", sa.String(101)),
-        forward="{concat.format(a='fn', b='ln')}",
-        backward={{"fn": "{first.format(c='whole')}", "ln": "{last.format(c='whole')}"}},
+        forward="{concat.format(a="fn", b="ln")}",
+        backward={{"fn": "{first.format(c="whole")}", "ln": "{last.format(c="whole")}"}},
         existing_types={{"fn": sa.String(50), "ln": sa.String(50)}})
 """
     return [
-        Scenario("add_index_concurrently", """
+        Scenario(
+            "add_index_concurrently",
+            """
 def expand():
     op.add_index_concurrently("ix_t_score", "t", ["score"])
 
 def undo_expand():
     op.drop_index_concurrently("ix_t_score", "t")
-"""),
-        Scenario("drop_index_concurrently", """
+""",
+        ),
+        Scenario(
+            "drop_index_concurrently",
+            """
 def contract():
     op.drop_index_concurrently("ix_t_name", "t")
 
 def undo_contract():
     op.add_index_concurrently("ix_t_name", "t", ["name"])
-"""),
-        Scenario("add_required_column", """
+""",
+        ),
+        Scenario(
+            "add_required_column",
+            """
 def expand():
     op.add_required_column("t", sa.Column("level", sa.Integer()), server_default="3")
-"""),
-        Scenario("safe_rename_column", """
+""",
+        ),
+        Scenario(
+            "safe_rename_column",
+            """
 def expand():
     op.safe_rename_column("t", "name", "full_name")
-"""),
-        Scenario("safe_change_column_type", """
+""",
+        ),
+        Scenario(
+            "safe_change_column_type",
+            """
 def expand():
     op.safe_change_column_type("t", "score", sa.BigInteger(), existing_type=sa.Integer())
-"""),
-        Scenario("add_foreign_key_safe", """
+""",
+        ),
+        Scenario(
+            "add_foreign_key_safe",
+            """
 def expand():
     op.add_foreign_key_safe("fk_t_p", "t", "p", ["p_id"], ["id"])
-"""),
-        Scenario("add_check_constraint_safe", """
+""",
+        ),
+        Scenario(
+            "add_check_constraint_safe",
+            """
 def expand():
     op.add_check_constraint_safe("ck_t_amount", "t", "amount > 0")
-"""),
-        Scenario("add_unique_constraint_safe", """
+""",
+        ),
+        Scenario(
+            "add_unique_constraint_safe",
+            """
 def expand():
     op.add_unique_constraint_safe("uq_t_name", "t", ["name"])
-"""),
-        Scenario("set_not_null_safe", """
+""",
+        ),
+        Scenario(
+            "set_not_null_safe",
+            """
 def expand():
     op.set_not_null_safe("t", "score", existing_type=sa.Integer())
-"""),
-        Scenario("safe_drop_column", """
+""",
+        ),
+        Scenario(
+            "safe_drop_column",
+            """
 def expand():
     op.safe_drop_column("t", "score", existing_type=sa.Integer())
-""", keeps_data_on_rollback=False),
-        Scenario("safe_drop_table", """
+""",
+            keeps_data_on_rollback=False,
+        ),
+        Scenario(
+            "safe_drop_table",
+            """
 def expand():
     op.safe_drop_table("gone")
-""", keeps_data_on_rollback=False),
-        Scenario("backfill", """
+""",
+            keeps_data_on_rollback=False,
+        ),
+        Scenario(
+            "backfill",
+            """
 def expand():
     op.add_column("t", sa.Column("score2", sa.Integer, nullable=True))
 
@@ -147,8 +184,11 @@ def undo_expand():
 
 def migrate():
     op.backfill("t", set={"score2": "score * 2"}, batch_size=2)
-"""),
-        Scenario("enable_dual_write / disable_dual_write", """
+""",
+        ),
+        Scenario(
+            "enable_dual_write / disable_dual_write",
+            """
 def expand():
     op.add_column("t", sa.Column("name2", sa.String(50), nullable=True))
     op.enable_dual_write("t", "name", "name2")
@@ -165,10 +205,13 @@ def contract():
 
 def undo_contract():
     op.enable_dual_write("t", "name", "name2")
-"""),
+""",
+        ),
         Scenario("split_column", split),
         Scenario("merge_columns", merge),
-        Scenario("plain add_column + add_index_concurrently", """
+        Scenario(
+            "plain add_column + add_index_concurrently",
+            """
 def expand():
     op.add_column("t", sa.Column("note", sa.String(50), nullable=True))
     op.add_index_concurrently("ix_t_note", "t", ["note"])
@@ -176,5 +219,6 @@ def expand():
 def undo_expand():
     op.drop_index_concurrently("ix_t_note", "t")
     op.drop_column("t", "note")
-"""),
+""",
+        ),
     ]

@@ -28,7 +28,9 @@ def test_kill_at_every_statement(
 ) -> None:
     url = request.getfixturevalue(DATABASES[db])
     out = kill_matrix(tmp_path, url, SETUP, scenario.body, scenario.keeps_data_on_rollback)  # type: ignore[attr-defined]
-    print(f"{db} {scenario.op}: {out.statements} statements, {out.points} kill points, "  # type: ignore[attr-defined]
-          f"{out.distinct} distinct post-kill states, {out.reruns} re-runs, {out.rollbacks} rollbacks")
+    print(
+        f"{db} {scenario.op}: {out.statements} statements, {out.points} kill points, "  # type: ignore[attr-defined]
+        f"{out.distinct} distinct post-kill states, {out.reruns} re-runs, {out.rollbacks} rollbacks"
+    )
     assert out.statements > 0
     assert not out.failures, "\n".join(out.failures[:8])

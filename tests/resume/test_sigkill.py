@@ -112,7 +112,7 @@ def test_sigkill_during_a_concurrent_build_then_rerun_ends_the_dead_backend(
         def rerun() -> None:
             try:
                 command.upgrade(cfg, "zdm-phase:1")
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
         worker = threading.Thread(target=rerun)
