@@ -81,6 +81,28 @@ def first_seen_indexes(ctx: Any, table: str, column: str, schema: str | None) ->
     )
 
 
+def saved_indexes(ctx: Any, table: str, column: str) -> list[IndexCopy] | None:
+    """What :func:`first_seen_indexes` kept for this step's phase row, or ``None``."""
+    run = _phase_run()
+    if run is None or run.checkpoints is None or ctx.offline:
+        return None
+    saved = run.checkpoints.load(ctx.connection, f"indexes:{table}.{column}")
+    return None if saved is None else _decode(saved)
+
+
+def _decode(saved: Any) -> list[IndexCopy]:
+    return [
+        IndexCopy(d["name"], tuple(d["columns"]), d["unique"], d["using"], tuple(d["include"]))
+        for d in saved
+    ]
+
+
+def _phase_run() -> Any:
+    from ..phases.context import current_phase_run
+
+    return current_phase_run()
+
+
 def pg_build_copies(
     ctx: Any,
     table: str,

@@ -80,7 +80,7 @@ class Ctx:
 
         insp = inspect(catalog)
         if not insp.has_table(table, schema=schema):
-            if self.offline:  # planning ahead: an earlier pending phase may create it
+            if self.offline or _resuming():  # planning ahead, or dropped by a killed run
                 return None
             raise SchemaObjectError(
                 f"Table {table!r} does not exist; check the table name in the migration."

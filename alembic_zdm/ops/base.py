@@ -31,6 +31,10 @@ from ..phases.model import Phase
 class PatternOperation(MigrateOperation):
     """A multi-phase operation carried through the phases by the runner."""
 
+    finish_before_undo = False
+    """Undoing a phase that was interrupted half-way first finishes it (``rollback``
+    after a kill): the op's undo expects the phase's work whole (a column swap)."""
+
     def run_phase(self, operations: Operations, phase: Phase, undo: bool) -> None:
         """Run (or undo, when *undo*) this op's work for *phase*."""
         raise NotImplementedError

@@ -15,6 +15,8 @@ from .base import run_pattern
 class SafeChangeColumnTypeOp(PatternSteps):
     """Change a column's type without rewriting the table under an exclusive lock (data)."""
 
+    finish_before_undo = True
+
     def __init__(
         self,
         table_name: str,

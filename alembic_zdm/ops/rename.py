@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from alembic.operations import Operations
@@ -14,6 +15,8 @@ from .base import run_pattern
 @Operations.register_operation("safe_rename_column")
 class SafeRenameColumnOp(PatternSteps):
     """Rename a column while old code uses the old name and new code the new one (data)."""
+
+    finish_before_undo = True
 
     def __init__(
         self,
@@ -158,7 +161,7 @@ class SafeRenameColumnOp(PatternSteps):
         info = ctx.column(self.table_name, self.new, self.schema)
         ctx.absent(self.table_name, self.old, self.schema, f"restore {self.old!r}")
         col_type = self.existing_type if info is None else info["type"]
-        indexes = self._indexes(ctx, self.new)
+        indexes, current = self._undo_indexes(ctx)
         ctx.run([ctx.add_column(self.table_name, Column(self.old, col_type), self.schema)])
         if info is not None and info.get("default") is not None:
             ctx.run([ctx.set_default(self.table_name, self.old, info["default"], self.schema)])
@@ -180,15 +183,47 @@ class SafeRenameColumnOp(PatternSteps):
             plan.append(ctx.set_default(self.table_name, self.new, None, self.schema))
         for i in indexes:
             dialect = ctx.dialect.name
-            plan += rename_index(
-                ctx, self.table_name, i.name, naming.shadow_index(i.name, dialect), self.schema,
-                i, i.columns,
-            )  # fmt: skip
+            if current[i.name] != naming.shadow_index(i.name, dialect):
+                plan += rename_index(
+                    ctx, self.table_name, i.name, naming.shadow_index(i.name, dialect),
+                    self.schema, i, i.columns,
+                )  # fmt: skip
             plan += rename_index(
                 ctx, self.table_name, naming.retired_index(i.name, dialect), i.name, self.schema,
                 i, replace_column(i.columns, self.new, self.old),
             )  # fmt: skip
         ctx.run(plan)
+
+    def _undo_indexes(self, ctx: Any) -> tuple[list[Any], dict[str, str]]:
+        """The indexes to move back onto *old*, and the name each has on *new* now.
+
+        After a full contract they are the indexes on *new*, under their own names.
+        Undoing a contract that was killed half-way, they are the ones the contract
+        first saw on *old*: on *new* a copy may still have its ``zdm_new_`` name, and an
+        index still on *old* needs nothing.
+        """
+        from ._indexes import replace_column, saved_indexes
+
+        saved = saved_indexes(ctx, self.table_name, self.old)
+        if saved is None:
+            found = self._indexes(ctx, self.new)
+            return found, {i.name: i.name for i in found}
+        from sqlalchemy import inspect
+
+        on = {
+            ix["name"]: tuple(ix.get("column_names") or ())
+            for ix in inspect(ctx.catalog).get_indexes(self.table_name, schema=self.schema)
+        }
+        indexes, current = [], {}
+        for i in saved:
+            if self.old in on.get(i.name, ()):
+                continue  # the contract stopped before it moved this one
+            moved = replace_column(i.columns, self.old, self.new)
+            indexes.append(dataclasses.replace(i, columns=moved))
+            current[i.name] = (
+                i.name if i.name in on else naming.shadow_index(i.name, ctx.dialect.name)
+            )
+        return indexes, current
 
 
 @Operations.implementation_for(SafeRenameColumnOp)

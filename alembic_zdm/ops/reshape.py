@@ -14,6 +14,8 @@ from .base import run_pattern
 class _ReshapeOp(PatternSteps):
     """Old columns replaced by new ones computed from them, kept in step meanwhile."""
 
+    finish_before_undo = True
+
     def __init__(
         self,
         table_name: str,

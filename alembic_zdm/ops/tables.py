@@ -66,7 +66,10 @@ class SafeDropTableOp(PatternSteps):
         from ._pattern import models_check
         from ._tables_sql import drop_dependents_plan
 
-        ctx.columns(self.table_name, self.schema)
+        if ctx.columns(self.table_name, self.schema) is None and not ctx.offline:
+            # dropped by this step's earlier run, killed before it was recorded done
+            ctx.run([ctx.ddl_impl.drop_table(self.table_name, self.schema)])
+            return
         models_check(ctx, self.table_name, None, self.schema, "drop")
         plan = drop_dependents_plan(ctx, self.table_name, self.schema)
         ctx.run([*plan, ctx.ddl_impl.drop_table(self.table_name, self.schema)])

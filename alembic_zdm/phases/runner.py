@@ -378,7 +378,31 @@ class DowngradeRun:
                 lowered += 1
 
         for step in plan:
+            row = rows.get((step.rev.revision, step.phase))
+            if row is not None and row.status != DONE:
+                _finish_first(ctx, executor, step)
             i = index.get(step.rev.revision)
             after = (lambda i=i: lower_to(i)) if i is not None and i >= lowered else None
             executor.run(step, after=after)
             self.executed.append(step)
+
+
+def _finish_first(ctx: MigrationContext, executor: Any, step: PlanStep) -> None:
+    """Before undoing an unfinished step, finish it when its ops' undo needs that.
+
+    A swap (type change, rename, split, merge) undoes a *finished* contract exactly; a
+    half-done one is finished first (its data lives in the new columns all along).
+    When finishing fails, the undo runs on what is there, forgiving what is missing.
+    """
+    from . import replay
+    from .steps import PlanStep, warn
+
+    if not any(getattr(p, "finish_before_undo", False) for p in replay.pattern_ops(ctx, step.rev)):
+        return
+    try:
+        executor.run(PlanStep(step.rev, step.phase))
+    except Exception as exc:  # the undo below copes with what the step left
+        warn(
+            f"could not finish the interrupted {step.phase.label} of {step.rev.revision} "
+            f"before undoing it ({exc}); undoing what it did"
+        )

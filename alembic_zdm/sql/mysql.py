@@ -174,10 +174,18 @@ def drop_foreign_key(q: Quoter, name: str) -> str:
     return f"DROP FOREIGN KEY {q.name(name)}"
 
 
-def lock_tables(q: Quoter, table: str, schema: str | None, wait_ms: int | None) -> str:
-    """``LOCK TABLES t WRITE [WAIT n]`` (the column swap's short exclusive section)."""
+def lock_tables(
+    q: Quoter,
+    table: str,
+    schema: str | None,
+    wait_ms: int | None,
+    also: Sequence[tuple[str, str | None]] = (),
+) -> str:
+    """``LOCK TABLES t WRITE[, other WRITE …] [WAIT n]`` (the column swap's short
+    exclusive section; *also*: tables the runner must still write meanwhile)."""
     wait = f" {wait_clause(wait_ms)}" if wait_ms else ""
-    return f"LOCK TABLES {q.table(table, schema)} WRITE{wait}"
+    tables = ", ".join(f"{q.table(t, s)} WRITE" for t, s in ((table, schema), *also))
+    return f"LOCK TABLES {tables}{wait}"
 
 
 UNLOCK_TABLES = "UNLOCK TABLES"

@@ -21,6 +21,7 @@ def upgrade():
         sa.Column("p_id", sa.Integer, nullable=True),
         sa.Column("fn", sa.String(50), nullable=True),
         sa.Column("ln", sa.String(50), nullable=True),
+        sa.Column("label", sa.String(50), nullable=True),
     )
     op.create_index("ix_t_name", "t", ["name"])
     op.create_table("gone", sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -29,9 +30,10 @@ def upgrade():
     op.bulk_insert(
         sa.table("t", sa.column("id", sa.Integer), sa.column("name", sa.String),
                  sa.column("score", sa.Integer), sa.column("p_id", sa.Integer),
-                 sa.column("fn", sa.String), sa.column("ln", sa.String)),
+                 sa.column("fn", sa.String), sa.column("ln", sa.String),
+                 sa.column("label", sa.String)),
         [{"id": i, "name": f"a{i} b{i}", "score": i * 10, "p_id": 1 + i % 3,
-          "fn": f"f{i}", "ln": f"l{i}"} for i in range(1, 6)],
+          "fn": f"f{i}", "ln": f"l{i}", "label": f"c{i} d{i}"} for i in range(1, 6)],
     )
     op.bulk_insert(sa.table("gone", sa.column("id", sa.Integer), sa.column("v", sa.Integer)),
                    [{"id": 1, "v": 7}])
@@ -61,12 +63,18 @@ _LAST = {
 
 @dataclasses.dataclass(frozen=True)
 class Scenario:
-    """An op's revision body; *keeps_data_on_rollback* is False for drops (their undo
-    restores the schema, not the dropped data)."""
+    """An op's revision body.
+
+    :param keeps_data_on_rollback: False for drops: their undo restores the schema,
+        not the dropped data.
+    :param contract_undoable: False for ``safe_drop_table``: undoing its contract is
+        refused with a sentence (the table is gone).
+    """
 
     op: str
     body: str
     keeps_data_on_rollback: bool = True
+    contract_undoable: bool = True
 
 
 def scenarios(db: str) -> list[Scenario]:
@@ -172,6 +180,7 @@ def expand():
     op.safe_drop_table("gone")
 """,
             keeps_data_on_rollback=False,
+            contract_undoable=False,
         ),
         Scenario(
             "backfill",

@@ -89,18 +89,18 @@ def test_sigkill_during_a_concurrent_build_then_rerun_ends_the_dead_backend(
     cfg = make_project(tmp_path, pg_url, [("setup", SETUP), ("op", PLAIN)])
     command.upgrade(cfg, "setup")
     engine = create_engine(pg_url)
-    holder = engine.connect()
-    holder.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    holder = engine.connect().execution_options(isolation_level="REPEATABLE READ")
     holder.exec_driver_sql("SELECT count(*) FROM p")  # an old snapshot the build waits for
+    log = (tmp_path / "killed.log").open("w")
     proc = subprocess.Popen(
-        [ALEMBIC, "upgrade", "zdm-phase:1"], cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [ALEMBIC, "upgrade", "zdm-phase:1"], cwd=tmp_path, stdout=log, stderr=log
+    )
     try:
-        with engine.connect() as watch:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
             deadline = time.monotonic() + 60
             while not watch.execute(text(BUILDING)).first():
-                assert proc.poll() is None and time.monotonic() < deadline, "no build started"
+                ended = proc.poll() is not None or time.monotonic() > deadline
+                assert not ended, (tmp_path / "killed.log").read_text()[-3000:]
                 time.sleep(0.05)
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
@@ -117,7 +117,14 @@ def test_sigkill_during_a_concurrent_build_then_rerun_ends_the_dead_backend(
 
         worker = threading.Thread(target=rerun)
         worker.start()
-        time.sleep(1.5)
+        # the old snapshot is still held, so the dead backend cannot finish by itself:
+        # only the re-run ending it makes it go
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
+            deadline = time.monotonic() + 30
+            alive = "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:p)"
+            while watch.execute(text(alive), {"p": dead}).scalar() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            ended_first = watch.execute(text(alive), {"p": dead}).scalar() == 0
         holder.rollback()  # the snapshot goes away: the re-run's own build can finish
         worker.join(timeout=120)
         assert not worker.is_alive()
@@ -132,6 +139,7 @@ def test_sigkill_during_a_concurrent_build_then_rerun_ends_the_dead_backend(
             status = conn.execute(
                 text("SELECT status FROM alembic_zdm_state WHERE revision = 'op' AND phase = 1")
             ).scalar()
+        assert ended_first, "the re-run did not end the dead runner's backend"
         assert (gone, valid, status) == (0, True, "done")
     finally:
         if proc.poll() is None:
