@@ -339,10 +339,14 @@ class MySQLColumnDdl(ColumnDdl):
 
     def locked(self, table: str, schema: str | None, plan: list[Statement]) -> None:
         wait = self.support.wait_ms(self.ctx.settings.lock_timeout_ms)
-        # the state table too: the runner records each statement of the section there
-        state = (self.ctx.settings.state_table, self.ctx.mc.version_table_schema)
+        from ..phases.progress import current_progress
+
+        # the state table too when the runner records each statement of the section there
+        also = []
+        if current_progress() is not None:
+            also.append((self.ctx.settings.state_table, self.ctx.mc.version_table_schema))
         lock = Statement(
-            my.lock_tables(self.q, table, schema, wait, also=[state]),
+            my.lock_tables(self.q, table, schema, wait, also=also),
             lock=LockLevel.ACCESS_EXCLUSIVE, table=table, schema=schema,
             description=f"lock {table} for the column swap",
         )  # fmt: skip

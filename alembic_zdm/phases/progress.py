@@ -269,6 +269,7 @@ def recording(progress: StepProgress, ctx: Any) -> Iterator[StepProgress]:
     token = _current.set(progress)
     impl = ctx.impl
     original = impl._exec
+    wrapped_already = "_exec" in vars(impl)  # another wrapper of this run: put it back
 
     def _exec(construct: Any, *args: Any, **kw: Any) -> Any:
         sql = _recordable(construct, ctx)
@@ -290,7 +291,10 @@ def recording(progress: StepProgress, ctx: Any) -> Iterator[StepProgress]:
     try:
         yield progress
     finally:
-        del impl._exec
+        if wrapped_already:
+            impl._exec = original
+        else:
+            del impl._exec
         _current.reset(token)
 
 

@@ -379,8 +379,8 @@ class DowngradeRun:
 
         for step in plan:
             row = rows.get((step.rev.revision, step.phase))
-            if row is not None and row.status != DONE:
-                _finish_first(ctx, executor, step)
+            if row is not None and row.status != DONE and not row.progress.get("undo"):
+                _finish_first(ctx, executor, step)  # (an interrupted undo just goes on)
             i = index.get(step.rev.revision)
             after = (lambda i=i: lower_to(i)) if i is not None and i >= lowered else None
             executor.run(step, after=after)
