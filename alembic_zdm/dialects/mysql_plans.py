@@ -142,30 +142,7 @@ def plan_foreign_key(op: AddForeignKeySafeOp, ctx: PlanContext) -> list[Statemen
         )
     q, where = ctx.quoter, _where(op.schema, op.table_name, name=op.constraint_name)
     if ctx.phase is Phase.EXPAND and ctx.undo:
-        drop = my.drop_foreign_key(q, op.constraint_name)
-        return [
-            alter_statement(
-                ctx,
-                op.table_name,
-                op.schema,
-                [drop],
-                my.Algorithm.INPLACE,
-                f"Drop foreign key {op.constraint_name!r} of {op.table_name!r}",
-                done=my.CONSTRAINT_ABSENT,
-                done_params=where,
-            ),  # fmt: skip
-            # the index the server made for the key (named after it), when it made one
-            alter_statement(
-                ctx,
-                op.table_name,
-                op.schema,
-                [my.drop_index(q, op.constraint_name)],
-                my.Algorithm.INPLACE,
-                f"Drop the index {op.constraint_name!r} made for the foreign key",
-                done=my.INDEX_ABSENT,
-                done_params=where,
-            ),  # fmt: skip
-        ]
+        return _undo_foreign_key(op, ctx, where)
     if ctx.phase is Phase.EXPAND:
         add = my.add_foreign_key(
             q, op.constraint_name, op.local_cols, op.referent_table, op.remote_cols,
@@ -181,6 +158,46 @@ def plan_foreign_key(op: AddForeignKeySafeOp, ctx: PlanContext) -> list[Statemen
     if ctx.phase is Phase.MIGRATE and not ctx.undo:
         return [_orphan_guard(op, ctx, "is not valid")]
     return []
+
+
+def _undo_foreign_key(
+    op: AddForeignKeySafeOp, ctx: PlanContext, where: dict[str, object]
+) -> list[Statement]:
+    """``DROP FOREIGN KEY``, then the index the server made for the key (named after it)
+    when it made one: MariaDB says ``IF EXISTS``; MySQL has no such clause, so there it
+    is dropped online only (its done check skips it when absent)."""
+    q = ctx.quoter
+    plan = [
+        alter_statement(
+            ctx,
+            op.table_name,
+            op.schema,
+            [my.drop_foreign_key(q, op.constraint_name)],
+            my.Algorithm.INPLACE,
+            f"Drop foreign key {op.constraint_name!r} of {op.table_name!r}",
+            done=my.CONSTRAINT_ABSENT,
+            done_params=where,
+        )  # fmt: skip
+    ]
+    mariadb = ctx.support.name == "mariadb"
+    if not mariadb and ctx.support.server_version is None:
+        return plan
+    drop_index = my.drop_index(q, op.constraint_name)
+    if mariadb:
+        drop_index = drop_index.replace("DROP INDEX ", "DROP INDEX IF EXISTS ", 1)
+    plan.append(
+        alter_statement(
+            ctx,
+            op.table_name,
+            op.schema,
+            [drop_index],
+            my.Algorithm.INPLACE,
+            f"Drop the index {op.constraint_name!r} made for the foreign key",
+            done=my.INDEX_ABSENT,
+            done_params=where,
+        )  # fmt: skip
+    )
+    return plan
 
 
 def _check_trigger(op: AddCheckConstraintSafeOp, ctx: PlanContext, event: str) -> Statement:
