@@ -6,8 +6,9 @@ checkpoints, host and user, the checksum of the revision file, how many attempts
 of the current direction were made, and ``seq``: the position of the latest run in
 a counter that only grows (history is sorted by it, so runs within one second keep
 their order), and ``progress``: the statements of an unfinished step that committed
-(see :mod:`alembic_zdm.phases.progress`). It lives in the same schema as Alembic's version table, is created
-on first use, and a table made by an older version is brought up to date in place.
+(see :mod:`alembic_zdm.phases.progress`). It lives in the same schema as Alembic's
+version table, is created on first use, and a table made by an older version is
+brought up to date in place.
 """
 
 from __future__ import annotations
@@ -408,16 +409,13 @@ class StateStore:
             .values(checkpoint=json.dumps(data, default=str))
         )
 
-
     # -- statement progress ----------------------------------------------------
 
     def load_progress(self, conn: Connection, revision: str, phase: Phase) -> dict[str, Any]:
         """The recorded progress of the step (``{}`` when none)."""
         if "progress" not in self._columns(conn):
             return {}
-        raw = conn.execute(
-            select(self.table.c.progress).where(self._key(revision, phase))
-        ).scalar()
+        raw = conn.execute(select(self.table.c.progress).where(self._key(revision, phase))).scalar()
         return _json(raw)
 
     def save_progress(
@@ -425,9 +423,7 @@ class StateStore:
     ) -> None:
         """Record *progress* on *conn*, in whatever transaction *conn* is in (see progress.py)."""
         value = json.dumps(progress, default=str) if progress else None
-        conn.execute(
-            self.table.update().where(self._key(revision, phase)).values(progress=value)
-        )
+        conn.execute(self.table.update().where(self._key(revision, phase)).values(progress=value))
 
 
 def _json(raw: Any) -> dict[str, Any]:
