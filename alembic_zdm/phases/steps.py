@@ -131,19 +131,15 @@ class Executor:
                     self.store.finish(conn, rev.revision, step.phase, status, _one_line(exc))
             if isinstance(exc, ZdmError) and not kept:
                 raise
-            if committed:
+            if committed or kept:
+                parts = "; ".join(
+                    p for p in (self.step_log.describe() if committed else "", kept) if p
+                )
                 text = (
                     f"The {step.describe()} failed after it had committed part of its work "
-                    f"itself ({self.step_log.describe()} stay committed; only what followed "
-                    f"was rolled back): {_one_line(exc)}; fix the cause, then make the "
-                    "revision's committed part safe to run again (or undo it by hand) and run "
-                    "the same command again."
-                )
-            elif kept:
-                text = (
-                    f"The {step.describe()} failed: {_one_line(exc)}; it could not be rolled "
-                    f"back entirely — {kept} committed and stay (state 'partial'). Fix the "
-                    "cause and run the same command again to continue from there, or run "
+                    f"({parts} stay committed, state 'partial'; only what followed was rolled "
+                    f"back): {_one_line(exc)}; fix the cause and run the same command again to "
+                    "continue from there (statements already done are skipped), or run "
                     "'alembic-zdm rollback' to undo them."
                 )
             else:
