@@ -147,6 +147,8 @@ class PostgresProbe:
                 lock = self._lock(taken[0][0], taken[0][1], (now - started) * 1000, False)
                 lock.other_modes = [m for _, m in taken[1:]]
                 traced.locks.append(lock)
+            if not by_table:
+                self._lock_from_statement(sql, snapshot, (now - started) * 1000, traced)
         still_in_tx = _status(dbapi_conn) in _IN_TRANSACTION
         files = {oid: (name, node) for oid, name, node in _query(dbapi_conn, _USER_TABLES)}
         traced.rewrites = [
@@ -166,6 +168,20 @@ class PostgresProbe:
             self.transaction_ended(dbapi_conn)
         traced.rows = self._rows(dbapi_conn, {lock.table for lock in traced.locks})
         return traced
+
+    def _lock_from_statement(
+        self, sql: str, snapshot: _Snapshot, held_ms: float, traced: TracedStatement
+    ) -> None:
+        """An autocommit statement too quick for the sampler: its lock as the parser reads it."""
+        from ..sql.locks import classify
+
+        info = classify(sql, "postgresql")
+        names = {name for name, _ in snapshot.files.values()}
+        if info.table is None or info.lock is LockLevel.NONE or info.table not in names:
+            return
+        mode = next(name for name, level in _MODES.items() if level is info.lock)
+        traced.locks.append(self._lock(info.table, mode, held_ms, False))
+        traced.note = "ended before the sampler saw it: the lock is read from the statement"
 
     def _take_new_locks(
         self, dbapi_conn: Any, snapshot: _Snapshot, started: float, traced: TracedStatement

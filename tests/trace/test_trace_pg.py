@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 
 from alembic_zdm.testing.project import make_project
 from alembic_zdm.trace import TracedStatement, TraceReport, trace
@@ -56,14 +59,28 @@ def test_naive_create_index_holds_share_for_the_whole_build(tmp_path: Path, pg_u
     assert "orders" in st.scans
 
 
-def test_concurrent_index_takes_no_lock_that_blocks_writes(tmp_path: Path, pg_url: str) -> None:
+def test_concurrent_index_takes_no_lock_that_blocks_writes(
+    tmp_path: Path, pg_url: str, engine: sa.Engine
+) -> None:
     cfg = _project(
         tmp_path,
         pg_url,
         "def expand():\n    op.add_index_concurrently('ix_qty', 'orders', ['qty'])\n",
     )
-    report = trace(cfg, url=pg_url, start="r0")  # type: ignore[arg-type]
+    command.upgrade(cfg, "r0")  # type: ignore[arg-type]
+    # An old snapshot makes the build wait (as on a busy server), long enough to be sampled.
+    snapshot = engine.connect()
+    snapshot.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    snapshot.execute(sa.text("SELECT count(*) FROM orders"))
+    release = threading.Timer(0.5, snapshot.rollback)
+    release.start()
+    try:
+        report = trace(cfg, url=pg_url)  # type: ignore[arg-type]
+    finally:
+        release.join()
+        snapshot.close()
     st = _one(report, "CREATE INDEX CONCURRENTLY")
+    assert st.duration_ms >= 300 and st.note is None  # sampled while it waited
     assert not st.in_transaction
     assert [lk.mode for lk in st.locks if lk.table == "orders"] == ["ShareUpdateExclusiveLock"]
     assert all(
