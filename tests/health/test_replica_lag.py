@@ -152,7 +152,7 @@ def test_lag_held_past_the_max_wait_aborts_cleanly(
     status = _sql(
         url, "SELECT status FROM alembic_zdm_state WHERE revision = 'r1' AND phase_name = 'migrate'"
     )
-    assert status == "failed"
+    assert status == "partial"  # the batches before the abort stay committed, and say so
     # healthy again: the same command finishes from the checkpoint
     _sql(pair.replica_url, "SELECT pg_wal_replay_resume()")
     command.upgrade(Config(str(ini)), "head")
