@@ -68,7 +68,15 @@ class ReplicaPair:
         self._started.append(data)
 
     def start(self) -> ReplicaPair:
-        """Create and start both servers; return self."""
+        """Create and start both servers; return self (on failure, stop what was started)."""
+        try:
+            self._create()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _create(self) -> None:
         self._run(self.bindir / "initdb", "-D", self.primary_dir, "-U", "postgres", "-A", "trust")
         with open(self.primary_dir / "postgresql.conf", "a") as conf:
             conf.write("wal_level = replica\nmax_wal_senders = 4\nfsync = off\n")
@@ -81,7 +89,6 @@ class ReplicaPair:
         )  # fmt: skip
         self._start(self.replica_dir, self.replica_port)
         self._wait_streaming()
-        return self
 
     def _wait_streaming(self) -> None:
         import sqlalchemy as sa
