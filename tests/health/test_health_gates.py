@@ -19,25 +19,10 @@ from alembic_zdm.events import Event
 from alembic_zdm.health import HealthGate
 from alembic_zdm.testing.project import make_project
 
-ITEMS = """
-def upgrade():
-    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))
-    op.execute("INSERT INTO items (id, v) SELECT g, g FROM generate_series(1, 3000) g")
+from .revisions import backfill, items
 
-def downgrade():
-    op.drop_table("items")
-"""
-
-BACKFILL = """
-def expand():
-    op.add_column("items", sa.Column("w", sa.Integer, nullable=True))
-
-def migrate():
-    op.backfill("items", set={"w": "v * 2"}, batch_size=500)
-
-def undo_expand():
-    op.drop_column("items", "w")
-"""
+ITEMS = items(3000)
+BACKFILL = backfill(500)
 
 
 def _project(root: Path, url: str, settings: str) -> Config:

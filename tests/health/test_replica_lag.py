@@ -23,25 +23,11 @@ from alembic_zdm.testing.databases import create_database, drop_database
 from alembic_zdm.testing.project import make_project
 from alembic_zdm.testing.replica import ReplicaPair
 
+from .revisions import backfill, items
+
 ROWS = 6000
-ITEMS = f"""
-def upgrade():
-    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))
-    op.execute("INSERT INTO items (id, v) SELECT g, g FROM generate_series(1, {ROWS}) g")
-
-def downgrade():
-    op.drop_table("items")
-"""
-BACKFILL = """
-def expand():
-    op.add_column("items", sa.Column("w", sa.Integer, nullable=True))
-
-def migrate():
-    op.backfill("items", set={"w": "v * 2"}, batch_size=200)
-
-def undo_expand():
-    op.drop_column("items", "w")
-"""
+ITEMS = items(ROWS)
+BACKFILL = backfill(200)
 
 
 @pytest.fixture(scope="module")
