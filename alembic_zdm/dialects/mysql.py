@@ -216,7 +216,7 @@ class MySQLSupport(DialectSupport):
 
         trigger = naming.check_trigger(table, name, "ins", "mysql")
         if self.fetch(connection, my.TRIGGER_EXISTS, {"schema": schema, "name": trigger}):
-            return ConstraintInfo(name, "c", True)  # enforced by triggers (see mysql_plans)
+            return ConstraintInfo(name, "c", True)  # enforced by triggers (see ops/dialect_plans)
         return None
 
 
@@ -243,6 +243,3 @@ def alter_clause(sql: str) -> str:
             body = body.split(" ", 2)[2]
     cut = body.upper().rfind(", ALGORITHM=")
     return body[:cut] if cut >= 0 else body
-
-
-from . import mysql_ddl, mysql_plans  # noqa: E402,F401  (register the MySQL/MariaDB plans)

@@ -155,6 +155,3 @@ class SqliteSupport(DialectSupport):
         if (info := self.index_info(connection, name, schema)) is not None and info.unique:
             return ConstraintInfo(name, "u", True)
         return None
-
-
-from . import sqlite_ddl, sqlite_plans  # noqa: E402,F401  (register the SQLite plans)

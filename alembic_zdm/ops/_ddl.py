@@ -4,8 +4,8 @@ The pattern ops (:mod:`~alembic_zdm.ops.rename`, ``column_type``, ``reshape`` â€
 *what* changes (add this column, rename that index); a :class:`ColumnDdl` registered
 for the dialect says *how*. :class:`ColumnDdl` itself is the PostgreSQL form: Alembic's
 own DDL elements, ``CREATE INDEX CONCURRENTLY``, ``LOCK TABLE`` for the column swap.
-MySQL/MariaDB (``dialects/mysql_ddl.py``) and SQLite (``dialects/sqlite_ddl.py``)
-subclass it and are imported with their dialect module.
+MySQL/MariaDB (``ops/dialect_plans/mysql_ddl.py``) and SQLite (``ops/dialect_plans/sqlite_ddl.py``)
+subclass it, loaded by :func:`~alembic_zdm.ops.dialect_plans.load` on first use.
 """
 
 from __future__ import annotations
@@ -247,8 +247,10 @@ def column_ddl(ctx: Any) -> ColumnDdl:
     """The :class:`ColumnDdl` of *ctx*'s dialect (its dialect module is loaded first)."""
     from ..dialects import dialect_support
     from ..errors import UnsupportedDialectError
+    from .dialect_plans import load
 
     support = dialect_support(ctx.dialect)
+    load(support.name)
     cls = _DDL.get(support.name)
     if cls is None:
         raise UnsupportedDialectError(

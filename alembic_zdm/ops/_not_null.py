@@ -18,7 +18,8 @@ def not_null_plan(
     ctx: Any, table: str, column: str, schema: str | None, default: str | None = None
 ) -> list[Statement]:
     """The statements of ``set_not_null_safe(table, column)`` in its contract phase."""
-    from ..dialects import PlanContext, build_plan, dialect_support
+    from ..dialects import PlanContext, dialect_support
+    from .dialect_plans import build as build_plan
     from .not_null import SetNotNullSafeOp
 
     support = dialect_support(ctx.dialect)

@@ -34,8 +34,9 @@ def run_operation(
         :class:`~alembic_zdm.errors.SchemaObjectError` on bad input.
     :param phase: for a pattern op, the phase to plan (with *undo*).
     """
-    from ..dialects import PlanContext, build_plan, dialect_support
+    from ..dialects import PlanContext, dialect_support
     from ..execution import execute_plan
+    from .dialect_plans import build as build_plan
 
     ctx = operations.get_context()
     settings = settings_for_context(ctx).with_overrides(**overrides)

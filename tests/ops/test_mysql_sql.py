@@ -141,7 +141,8 @@ def _plan(op: SetNotNullSafeOp) -> list[Statement]:
     from sqlalchemy.dialects import mysql
 
     from alembic_zdm.config import ZdmSettings
-    from alembic_zdm.dialects import PlanContext, build_plan
+    from alembic_zdm.dialects import PlanContext
+    from alembic_zdm.ops.dialect_plans import build as build_plan
 
     dialect = mysql.dialect()
     dialect.server_version_info = (8, 0, 36)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..ops._ddl import ColumnDdl, NameOf, register_column_ddl
-from ..sql.statement import BatchAlter, Statement
-from .sqlite_plans import batch_statement, create_index, index_statement
+from ...sql.statement import BatchAlter, Statement
+from .._ddl import ColumnDdl, NameOf, register_column_ddl
+from .sqlite import batch_statement, create_index, index_statement
 
 if TYPE_CHECKING:
-    from ..ops._conversion import Conversion
-    from ..ops._indexes import IndexCopy
+    from .._conversion import Conversion
+    from .._indexes import IndexCopy
 
 
 @register_column_ddl("sqlite")
@@ -43,7 +43,7 @@ class SqliteColumnDdl(ColumnDdl):
     ) -> Conversion:
         """SQLite's ``CAST`` never fails but makes ``'xyz'`` 0: see
         :func:`~alembic_zdm.ops._conversion.sqlite_conversion`."""
-        from ..ops._conversion import sqlite_conversion
+        from .._conversion import sqlite_conversion
 
         return sqlite_conversion(self, column, using, new_type, fallback)
 

@@ -1,7 +1,7 @@
 """MySQL / MariaDB plans of the single-phase and constraint operations.
 
-Imported by :mod:`alembic_zdm.dialects.mysql` (so only when a MySQL or MariaDB
-database is used). Each statement carries a ``done_check``: MySQL commits every DDL
+Imported by :func:`alembic_zdm.ops.dialect_plans.load` (so only when a MySQL or
+MariaDB database is used). Each statement carries a ``done_check``: MySQL commits every DDL
 statement, so a phase that stopped half-way is completed by running it again.
 """
 
@@ -9,21 +9,21 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from .. import naming
-from ..errors import UnsupportedDialectError
-from ..ops.constraints import (
+from ... import naming
+from ...dialects import PlanContext, plans
+from ...dialects.base import guard, orphans_query
+from ...errors import UnsupportedDialectError
+from ...phases.model import Phase
+from ...sql import mysql as my
+from ...sql.statement import LockLevel, Statement, TimeoutClass
+from ..constraints import (
     AddCheckConstraintSafeOp,
     AddForeignKeySafeOp,
     AddUniqueConstraintSafeOp,
 )
-from ..ops.indexes import AddIndexConcurrentlyOp, DropIndexConcurrentlyOp
-from ..ops.not_null import SetNotNullSafeOp
-from ..ops.validations import ValidateColumnExistsOp, ValidateDataIntegrityOp
-from ..phases.model import Phase
-from ..sql import mysql as my
-from ..sql.statement import LockLevel, Statement, TimeoutClass
-from . import PlanContext, plans
-from .base import guard, orphans_query
+from ..indexes import AddIndexConcurrentlyOp, DropIndexConcurrentlyOp
+from ..not_null import SetNotNullSafeOp
+from ..validations import ValidateColumnExistsOp, ValidateDataIntegrityOp
 
 NAMES = ("mysql", "mariadb")
 
@@ -41,7 +41,7 @@ def alter_statement(
     **kw: Any,
 ) -> Statement:
     """One explicit-algorithm ``ALTER TABLE`` with the short lock timeout and retries."""
-    from .mysql import MySQLSupport
+    from ...dialects.mysql import MySQLSupport
 
     support = cast(MySQLSupport, ctx.support)
     wait = support.wait_ms(ctx.settings.lock_timeout_ms)

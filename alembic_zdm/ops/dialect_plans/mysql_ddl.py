@@ -17,17 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UnsupportedDialectError
-from ..ops._ddl import ColumnDdl, NameOf, register_column_ddl
-from ..sql import mysql as my
-from ..sql.statement import LockLevel, Statement, TimeoutClass
-from .base import guard
-from .capabilities import INSTANT_ROW_VERSION_LIMIT, ROW_VERSION_MARGIN
+from ...dialects.base import guard
+from ...dialects.capabilities import INSTANT_ROW_VERSION_LIMIT, ROW_VERSION_MARGIN
+from ...errors import UnsupportedDialectError
+from ...sql import mysql as my
+from ...sql.statement import LockLevel, Statement, TimeoutClass
+from .._ddl import ColumnDdl, NameOf, register_column_ddl
 
 if TYPE_CHECKING:
-    from ..ops._conversion import Conversion
-    from ..ops._indexes import IndexCopy
-    from .mysql import MySQLSupport
+    from ...dialects.mysql import MySQLSupport
+    from .._conversion import Conversion
+    from .._indexes import IndexCopy
 
 _REFERENCING = (
     "SELECT table_name AS tbl, constraint_name AS name FROM "
@@ -42,7 +42,7 @@ class MySQLColumnDdl(ColumnDdl):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        from . import dialect_support
+        from ...dialects import dialect_support
 
         self.support: MySQLSupport = dialect_support(ctx.dialect)  # type: ignore[assignment]
         self.caps = self.support.caps
@@ -89,7 +89,7 @@ class MySQLColumnDdl(ColumnDdl):
     ) -> Conversion:
         """Stored functions of the column's value with an error-and-warning handler:
         see :func:`~alembic_zdm.ops._conversion.mysql_conversion`."""
-        from ..ops._conversion import mysql_conversion
+        from .._conversion import mysql_conversion
 
         old_type = info["type"] if info is not None else None
         return mysql_conversion(self, table, column, using, new_type, old_type, fallback, schema)
@@ -107,7 +107,7 @@ class MySQLColumnDdl(ColumnDdl):
         plan renames into place may be indexed), so INSTANT would be refused."""
         if self.ctx.offline:
             return False
-        from ..sql.reflect import inspector as inspect
+        from ...sql.reflect import inspector as inspect
 
         insp = inspect(self.ctx.connection)
         if column not in {c["name"] for c in insp.get_columns(table, schema=schema)}:
@@ -278,7 +278,7 @@ class MySQLColumnDdl(ColumnDdl):
     ) -> list[Statement]:
         from sqlalchemy import text
 
-        from ..sql.reflect import inspector as inspect
+        from ...sql.reflect import inspector as inspect
 
         insp = inspect(self.ctx.connection)
         plan: list[Statement] = []
@@ -339,7 +339,7 @@ class MySQLColumnDdl(ColumnDdl):
 
     def locked(self, table: str, schema: str | None, plan: list[Statement]) -> None:
         wait = self.support.wait_ms(self.ctx.settings.lock_timeout_ms)
-        from ..phases.progress import current_progress
+        from ...phases.progress import current_progress
 
         # the state table too when the runner records each statement of the section there
         also = []

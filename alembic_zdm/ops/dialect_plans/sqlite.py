@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import UnsupportedDialectError
-from ..ops.constraints import (
+from ...dialects import PlanContext, plans
+from ...dialects.base import guard, orphans_query
+from ...dialects.sqlite import COLUMN_ABSENT, COLUMN_EXISTS
+from ...errors import UnsupportedDialectError
+from ...phases.model import Phase
+from ...sql.quoting import Quoter, SqlExpression
+from ...sql.statement import BatchAlter, LockLevel, Statement, TimeoutClass
+from ..constraints import (
     AddCheckConstraintSafeOp,
     AddForeignKeySafeOp,
     AddUniqueConstraintSafeOp,
 )
-from ..ops.indexes import AddIndexConcurrentlyOp, DropIndexConcurrentlyOp
-from ..ops.not_null import SetNotNullSafeOp
-from ..ops.validations import ValidateColumnExistsOp, ValidateDataIntegrityOp
-from ..phases.model import Phase
-from ..sql.quoting import Quoter, SqlExpression
-from ..sql.statement import BatchAlter, LockLevel, Statement, TimeoutClass
-from . import PlanContext, plans
-from .base import guard, orphans_query
-from .sqlite import COLUMN_ABSENT, COLUMN_EXISTS
+from ..indexes import AddIndexConcurrentlyOp, DropIndexConcurrentlyOp
+from ..not_null import SetNotNullSafeOp
+from ..validations import ValidateColumnExistsOp, ValidateDataIntegrityOp
 
 
 def create_index(
@@ -122,7 +122,7 @@ def plan_check(op: AddCheckConstraintSafeOp, ctx: PlanContext) -> list[Statement
         batch = BatchAlter.one(op.table_name, op.schema, "drop_constraint", name, type_="check")
         return [batch_statement(batch, f"Drop check {name!r} (table recreated)")]
     if ctx.phase is Phase.EXPAND:
-        from ..sql.raw import fragment
+        from ...sql.raw import fragment
 
         # Exactly as written: a plain string would go through text(), where the ":_a"
         # of a quoted name is taken for a parameter.
