@@ -30,6 +30,10 @@ _SCHEMA_WORDS = ("no such table", "no such column", "duplicate column", "already
 _DATA_WORDS = ("constraint failed",)
 
 TRIGGERS = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"
+INDEXES = (
+    "SELECT name, sql FROM sqlite_master "
+    "WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL"
+)
 COLUMN_EXISTS = "SELECT 1 FROM pragma_table_info(:table) WHERE name = :column"
 COLUMN_ABSENT = (
     "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pragma_table_info(:table) WHERE name = :column)"
@@ -91,14 +95,19 @@ class SqliteSupport(DialectSupport):
     # ---- batch mode
 
     def run_batch(self, operations: Any, batch: BatchAlter) -> None:
-        """Alembic's batch mode, then the table's triggers as they were before it.
+        """Alembic's batch mode, then the table's triggers and indexes as they were.
 
         A dropped column's indexes are dropped first (batch mode would try to rebuild
         them); they are looked up now, as earlier steps of the plan may have renamed it.
+        Batch mode recreates the indexes SQLAlchemy can reflect; an index on an
+        expression (``lower(email)``) it skips, so every index the table had is put
+        back from its saved ``CREATE INDEX`` — except one on a column this batch drops,
+        which goes with the column as on the other databases.
         """
         conn = operations.get_context().connection
         saved = list(conn.execute(text(TRIGGERS), {"table": batch.table}))
-        dropped = {args[0] for method, args, _ in batch.calls if method == "drop_column"}
+        saved_indexes = list(conn.execute(text(INDEXES), {"table": batch.table}))
+        dropped = {str(args[0]) for method, args, _ in batch.calls if method == "drop_column"}
         if dropped:
             indexes = inspect(conn).get_indexes(batch.table, schema=batch.schema)
             doomed = [i["name"] for i in indexes if dropped & set(i.get("column_names") or [])]
@@ -116,6 +125,7 @@ class SqliteSupport(DialectSupport):
         for row in saved:
             if row.name not in present and row.sql:
                 conn.exec_driver_sql(row.sql)
+        _restore_indexes(conn, batch.table, saved_indexes, dropped)
 
     # ---- catalog
 
@@ -155,3 +165,22 @@ class SqliteSupport(DialectSupport):
         if (info := self.index_info(connection, name, schema)) is not None and info.unique:
             return ConstraintInfo(name, "u", True)
         return None
+
+
+def _restore_indexes(conn: Connection, table: str, saved: Sequence[Any], dropped: set[str]) -> None:
+    """Re-create the indexes of *saved* that the rebuilt *table* lacks.
+
+    An index whose SQL names a dropped column (SQLite: ``no such column``) is not
+    re-created: it went with the column. Any other error is raised.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    present = {r.name for r in conn.execute(text(INDEXES), {"table": table})}
+    for row in saved:
+        if row.name in present:
+            continue
+        try:
+            conn.exec_driver_sql(row.sql)
+        except OperationalError as exc:
+            if not (dropped and "no such column" in str(exc.orig)):
+                raise
