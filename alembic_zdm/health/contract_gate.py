@@ -4,8 +4,8 @@ The application tells which release it is, one of two ways:
 
 - its connections' ``application_name`` follows ``contract_gate_application_name``, a
   pattern with ``{version}`` in it (``"shop@{version}"``; PostgreSQL ``pg_stat_activity``,
-  MySQL/MariaDB: the ``program_name`` connection attribute in ``performance_schema`` where
-  available);
+  MySQL/MariaDB: the ``program_name`` connection attribute, seen in ``performance_schema``,
+  which must be on — MariaDB's default is off, and then the gate refuses with a sentence);
 - it writes its version to ``contract_gate_heartbeat_table`` (columns ``version`` and
   ``seen_at``), and a version seen within ``contract_gate_heartbeat_s`` counts as running.
 
@@ -33,18 +33,51 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(head) + r"(?P<version>.+?)" + re.escape(tail) + "$")
 
 
+_PG_SESSIONS = (
+    "SELECT pid, application_name, client_addr::text FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+_MYSQL_SESSIONS = (
+    "SELECT a.PROCESSLIST_ID, a.ATTR_VALUE, p.HOST "
+    "FROM performance_schema.session_connect_attrs a "
+    "JOIN information_schema.PROCESSLIST p ON p.ID = a.PROCESSLIST_ID "
+    "WHERE a.ATTR_NAME = 'program_name' AND a.PROCESSLIST_ID <> CONNECTION_ID() "
+    "AND p.DB = DATABASE()"
+)
+
+
+def _named_sessions(conn: sa.Connection) -> list[tuple[Any, str | None, str | None]]:
+    """``(session id, application name, client address)`` of the database's other sessions.
+
+    PostgreSQL: ``pg_stat_activity.application_name``. MySQL/MariaDB: the
+    ``program_name`` connection attribute, which only ``performance_schema`` shows;
+    with it off (MariaDB's default) the gate cannot see names and says so.
+    """
+    from ..errors import ConfigError
+
+    name = conn.dialect.name
+    if name == "postgresql":
+        return [tuple(r) for r in conn.execute(sa.text(_PG_SESSIONS))]
+    if name in ("mysql", "mariadb"):
+        if not conn.execute(sa.text("SELECT @@performance_schema")).scalar():
+            raise ConfigError(
+                "The contract gate cannot see application names on this server: "
+                "performance_schema is off (start it with performance_schema=ON), or set "
+                "contract_gate_heartbeat_table instead of contract_gate_application_name."
+            )
+        return [tuple(r) for r in conn.execute(sa.text(_MYSQL_SESSIONS))]
+    raise ConfigError(
+        f"contract_gate_application_name is not supported on {name}: "
+        "set contract_gate_heartbeat_table instead."
+    )
+
+
 def old_sessions(settings: ZdmSettings, conn: sa.Connection) -> list[str]:
     """Descriptions of the previous release's sessions and heartbeats still present."""
     found: list[str] = []
-    if settings.contract_gate_application_name and conn.dialect.name == "postgresql":
+    if settings.contract_gate_application_name:
         pattern = _pattern(settings.contract_gate_application_name)
-        rows = conn.execute(
-            sa.text(
-                "SELECT pid, application_name, client_addr::text FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        )
-        for pid, name, addr in rows:
+        for pid, name, addr in _named_sessions(conn):
             match = pattern.match(name or "")
             if match and match.group("version") != settings.release:
                 found.append(f"session {pid} ({name}{' from ' + addr if addr else ''})")
