@@ -36,6 +36,16 @@ def _binary(*names: str) -> str:
     )
 
 
+def available() -> str | None:
+    """Why a private server cannot be started here (``None``: it can)."""
+    try:
+        _binary("mariadbd", "mysqld")
+        _binary("mariadb-install-db", "mysql_install_db")
+    except FileNotFoundError as exc:
+        return str(exc)
+    return None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,15 +56,18 @@ class PrivateMariaDB:
     """A running server with *options* (``["--performance-schema=ON"]``) and a ``test`` database.
 
     :param options: extra ``mariadbd`` command-line options.
-    :param driver: the SQLAlchemy driver of :attr:`url` (``mysqldb`` or ``pymysql``).
+    :param driver: the SQLAlchemy driver of :attr:`url` (``mysqldb`` or ``pymysql``;
+        default: the first installed, as for the shared test server).
     """
 
-    def __init__(self, options: Sequence[str] = (), driver: str = "mysqldb") -> None:
+    def __init__(self, options: Sequence[str] = (), driver: str | None = None) -> None:
+        from .databases import mysql_driver
+
         self.options = list(options)
-        self.driver = driver
+        self.driver = driver or mysql_driver()
         self.root = Path(tempfile.mkdtemp(prefix="zdm-mariadb-"))
         self.port = _free_port()
-        self.url = f"mysql+{driver}://root@127.0.0.1:{self.port}/test"
+        self.url = f"mysql+{self.driver}://root@127.0.0.1:{self.port}/test"
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> PrivateMariaDB:
