@@ -93,6 +93,11 @@ class ZdmSettings:
     """Event listeners, ``package.module:function`` each (docs/safety.md)."""
     event_log: str | None = None
     """Path of a JSON-lines audit log of every event of every run."""
+    backup: bool = True
+    """Keep what a contract step drops: tables moved, columns copied (docs/safety.md)."""
+    archive_schema: str | None = None
+    """Where kept data goes: PostgreSQL schema (``zdm_archive``), MySQL/MariaDB database
+    (``<database>_zdm_archive``); SQLite keeps it in the same file."""
     lint: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> ZdmSettings:

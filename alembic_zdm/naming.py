@@ -123,3 +123,21 @@ def checkpoint_key(table: str, columns: tuple[str, ...]) -> str:
 def retired_index(index: str, dialect_name: str = "postgresql") -> str:
     """Name of the copy of *index* built on a column being swapped back (rollback)."""
     return cap(f"{PREFIX}old_{index}", dialect_name)
+
+
+def archive_table(table: str, stamp: str, *columns: str, dialect_name: str = "postgresql") -> str:
+    """Where a contract step keeps a dropped *table* (or the *columns* of one): ``zdm_arch_…``.
+
+    *stamp* (a UTC time) keeps repeated archives of the same object apart; the name
+    is capped like every other, the stamp surviving in the hash when it is cut.
+    """
+    return cap(f"{PREFIX}arch_{table}{''.join('_' + c for c in columns)}_{stamp}", dialect_name)
+
+
+def archive_relation(name: str, stamp: str, dialect_name: str = "postgresql") -> str:
+    """A new name for an index or sequence moving into the archive schema where *name* is taken."""
+    return cap(f"{PREFIX}arch_{name}_{stamp}", dialect_name)
+
+
+ARCHIVE_CATALOG = "zdm_archive_catalog"
+"""The table listing every archive, next to them (the archive schema or database)."""

@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "lint",
     "rule",
     "trace",
+    "archive",
 )
 
 

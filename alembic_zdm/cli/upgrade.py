@@ -21,6 +21,11 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--sql", action="store_true", help="offline mode: print the SQL")
     p.add_argument("--tag", default=None, help="arbitrary tag for env.py")
+    p.add_argument(
+        "--skip-backup",
+        action="store_true",
+        help="contract steps drop without keeping the data (same as -x zdm_backup=false)",
+    )
     p.set_defaults(func=run)
 
 
@@ -28,5 +33,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the upgrade."""
     from ..phases.commands import upgrade
 
+    if args.skip_backup:
+        args.x = [*(args.x or []), "zdm_backup=false"]
     upgrade(project_config(args), args.revision, sql=args.sql, tag=args.tag, phase=args.phase)
     return 0

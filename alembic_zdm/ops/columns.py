@@ -174,11 +174,15 @@ class SafeDropColumnOp(PatternSteps):
 
         * expand: ``DROP NOT NULL`` when the column is NOT NULL without a server
           default, so new code can stop writing it (a default is kept as is);
-        * contract: models check (DESIGN §9), ``DROP INDEX CONCURRENTLY`` of its
-          indexes, drop its foreign keys, then ``DROP COLUMN``.
+        * contract: models check (DESIGN §9); with ``backup`` on (the default) its
+          values and the table's primary key are copied into an archive table in
+          key-range batches (no lock beyond row reads); ``DROP INDEX CONCURRENTLY`` of
+          its indexes, drop its foreign keys, then ``DROP COLUMN``.
 
-        Undoing contract re-adds the column (nullable, with *existing_server_default*)
-        but not its data: pass *existing_type* so it can. Undoing expand restores NOT
+        Undoing contract re-adds the column (nullable, with *existing_server_default*,
+        typed as *existing_type* or as the archive) and copies the archived values back
+        by primary key; without an archive it comes back empty, and then needs
+        *existing_type*. Undoing expand restores NOT
         NULL (validated without a long lock) when *existing_nullable* is ``False`` and
         no row is NULL (after an undone contract the re-added column is empty, so it
         stays nullable, with a warning).
@@ -239,22 +243,39 @@ class SafeDropColumnOp(PatternSteps):
 
         ctx.column(self.table_name, self.column_name, self.schema)
         models_check(ctx, self.table_name, self.column_name, self.schema, "drop")
+        present = ctx.offline or ctx.column(self.table_name, self.column_name, self.schema)
+        if ctx.settings.backup and present:
+            from ..archive.keep import keep_columns
+
+            keep_columns(ctx, self.table_name, [self.column_name], self.schema, "safe_drop_column")
         plan = drop_dependents_plan(ctx, self.table_name, self.schema, column=self.column_name)
         ctx.run([*plan, ctx.drop_column(self.table_name, self.column_name, self.schema)])
 
     def undo_contract(self, ctx: Any) -> None:
         from sqlalchemy import Column, text
 
+        from ..archive.keep import archived_types, find_columns, restore_columns
         from ..errors import SchemaObjectError
 
-        if self.existing_type is None:
+        entry = find_columns(ctx, self.table_name, [self.column_name], self.schema)
+        col_type = self.existing_type
+        default = self.existing_server_default
+        if entry is not None:
+            col_type = col_type or archived_types(ctx, entry).get(self.column_name)
+            default = default or (entry.detail.get("defaults") or {}).get(self.column_name)
+        if col_type is None:
             raise SchemaObjectError(
-                f"Cannot restore dropped column {self.table_name}.{self.column_name}: pass "
-                f"existing_type=… to safe_drop_column so the rollback can re-add it."
+                f"Cannot restore dropped column {self.table_name}.{self.column_name}: no archive "
+                f"of it is kept; pass existing_type=… to safe_drop_column so the rollback can "
+                f"re-add it (empty)."
             )
-        default = text(self.existing_server_default) if self.existing_server_default else None
-        column = Column(self.column_name, self.existing_type, nullable=True, server_default=default)
-        ctx.run([ctx.add_column(self.table_name, column, self.schema)])
+        server_default = text(default) if default else None
+        column = Column(self.column_name, col_type, nullable=True, server_default=server_default)
+        cols = ctx.columns(self.table_name, self.schema)
+        if cols is None or self.column_name not in cols:  # (re-added by a killed undo: not twice)
+            ctx.run([ctx.add_column(self.table_name, column, self.schema)])
+        if entry is not None:
+            restore_columns(ctx, entry)
 
 
 @Operations.implementation_for(SafeDropColumnOp)

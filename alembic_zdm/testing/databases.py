@@ -147,6 +147,8 @@ def drop_database(db_url: str) -> None:
                     {"d": name},
                 )
             conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            if url.get_backend_name() != "postgresql":  # its archive (docs/safety.md)
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name}_zdm_archive"))
     finally:
         engine.dispose()
 

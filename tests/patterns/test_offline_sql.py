@@ -173,7 +173,14 @@ def test_split_and_merge_expand() -> None:
 
 
 def test_drop_table_and_column_contract() -> None:
-    assert offline(lambda op: op.safe_drop_table("legacy"), Phase.CONTRACT) == ["DROP TABLE legacy"]
+    moved = offline(lambda op: op.safe_drop_table("legacy"), Phase.CONTRACT)
+    assert moved[0] == "CREATE SCHEMA IF NOT EXISTS zdm_archive"
+    assert moved[1].startswith("ALTER TABLE legacy RENAME TO zdm_arch_legacy_")
+    assert moved[2].startswith("ALTER TABLE zdm_arch_legacy_") and moved[2].endswith(
+        " SET SCHEMA zdm_archive"
+    )
+    assert moved[4].startswith("INSERT INTO zdm_archive.zdm_archive_catalog")
+    assert "DROP TABLE" not in " ".join(moved)
     drop = offline(
         lambda op: op.safe_drop_column("u", "flag", existing_nullable=False), Phase.EXPAND
     )

@@ -312,6 +312,14 @@ def test_safe_drop_table_with_models_check(
         mig.phase(op, Phase.CONTRACT)
         assert "legacy" not in [r[0] for r in mig.sql("SELECT tablename FROM pg_tables")]
         assert mig.sql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == [(0,)]
+        mig.phase(op, Phase.CONTRACT, undo=True)  # moved back from the archive
+        assert mig.sql("SELECT count(*) FROM legacy") == [(1,)]
+        assert mig.sql("SELECT conname FROM pg_constraint WHERE contype = 'f'") == [
+            ("child_legacy_id_fkey",)
+        ]
+        mig.phase(op, Phase.CONTRACT)
+        mig.ctx._zdm_settings = mig.ctx._zdm_settings.with_overrides(backup=False)  # type: ignore[attr-defined]
+        mig.sql("DROP SCHEMA zdm_archive CASCADE")  # purged
         with pytest.raises(ZdmError, match="cannot be restored by a rollback"):
             mig.phase(op, Phase.CONTRACT, undo=True)
     finally:

@@ -31,13 +31,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from alembic_zdm.phases import commands
 from alembic_zdm.phases.progress import SimulatedKill, arm_kill, statements_seen
 from alembic_zdm.testing.project import make_project
 
-IGNORED_TABLES = {"alembic_zdm_state"}
+IGNORED_TABLES = {"alembic_zdm_state", "zdm_archive_catalog"}
+ARCHIVED = "zdm_arch_"
 
 
 def snapshot(url: str) -> dict[str, Any]:
@@ -48,6 +49,8 @@ def snapshot(url: str) -> dict[str, Any]:
             insp = inspect(conn)
             out: dict[str, Any] = {}
             for table in sorted(set(insp.get_table_names()) - IGNORED_TABLES):
+                if table.startswith(ARCHIVED):
+                    continue  # SQLite keeps archives in the same file; named by the time
                 cols = sorted(  # by name: a column re-added by an undo comes last
                     (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
                     for c in insp.get_columns(table)
@@ -295,7 +298,12 @@ def _reset(cfg: Config, url: str) -> None:
             for table in insp.get_table_names():
                 name = conn.dialect.identifier_preparer.quote(table)
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}{cascade}")
+            if conn.dialect.name == "mysql":  # the archive database (docs/safety.md)
+                conn.exec_driver_sql(
+                    f"DROP DATABASE IF EXISTS `{make_url(url).database}_zdm_archive`"
+                )
             if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("DROP SCHEMA IF EXISTS zdm_archive CASCADE")
                 for (fn,) in conn.exec_driver_sql(
                     "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n "
                     "ON n.oid = p.pronamespace WHERE n.nspname = 'public'"

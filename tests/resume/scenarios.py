@@ -65,10 +65,10 @@ _LAST = {
 class Scenario:
     """An op's revision body.
 
-    :param keeps_data_on_rollback: False for drops: their undo restores the schema,
-        not the dropped data.
-    :param contract_undoable: False for ``safe_drop_table``: undoing its contract is
-        refused with a sentence (the table is gone).
+    :param keeps_data_on_rollback: False for an op whose undo restores the schema, not
+        the data (none now: the drops bring their data back from the archive).
+    :param contract_undoable: False for an op whose contract cannot be undone (none
+        now: ``safe_drop_table`` moves its table back from the archive).
     """
 
     op: str
@@ -171,7 +171,6 @@ def expand():
 def expand():
     op.safe_drop_column("t", "score", existing_type=sa.Integer())
 """,
-            keeps_data_on_rollback=False,
         ),
         Scenario(
             "safe_drop_table",
@@ -179,8 +178,6 @@ def expand():
 def expand():
     op.safe_drop_table("gone")
 """,
-            keeps_data_on_rollback=False,
-            contract_undoable=False,
         ),
         Scenario(
             "backfill",
