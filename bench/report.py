@@ -11,6 +11,7 @@ from typing import Any
 from bench.backfill import SINGLE_UPDATE, BackfillRun
 from bench.load import sample_rows
 from bench.overhead import Overhead
+from bench.replica_lag import ReplicaLag
 from bench.scenario_run import NAIVE, OK, RunResult
 from bench.scenarios import SCENARIOS
 from bench.settings import BenchSettings
@@ -38,6 +39,8 @@ class Report:
     """Which modules the plugin adds to ``import alembic`` (diagnostic)."""
     two_runners: TwoRunners | None = None
     """The first runner's index build, alone and with a second runner waiting."""
+    replica_lag: ReplicaLag | None = None
+    """A backfill against a slow streaming replica, gated and naive."""
 
     @property
     def misses(self) -> list[Target]:
@@ -88,6 +91,9 @@ def to_json(report: Report) -> dict[str, Any]:
         "two_runners": None
         if report.two_runners is None
         else {**dataclasses.asdict(report.two_runners), "ratio": report.two_runners.ratio},
+        "replica_lag": None
+        if report.replica_lag is None
+        else dataclasses.asdict(report.replica_lag),
     }
 
 
@@ -271,6 +277,10 @@ def results_markdown(report: Report) -> str:
     ]
     if report.backfill:
         parts += ["## Backfill", "", backfill_table(report.backfill), ""]
+    if report.replica_lag is not None:
+        from bench.replica_lag import markdown
+
+        parts += ["## Backfill with a slow replica", "", markdown(report.replica_lag), ""]
     if report.overheads:
         parts += ["## Overheads of the installed plugin", "", overhead_table(report.overheads), ""]
     if report.lint_output is not None:
@@ -452,6 +462,10 @@ def from_json(data: dict[str, Any]) -> Report:
         rep.two_runners = TwoRunners(
             **{k: v for k, v in data["two_runners"].items() if k in fields}
         )
+    if data.get("replica_lag"):
+        from bench.replica_lag import from_json as lag_from_json
+
+        rep.replica_lag = lag_from_json(data["replica_lag"])
     if not rep.import_profile:
         rep.import_profile = next(
             (t["note"] for t in data["targets"] if t["name"].startswith("import alembic")), ""

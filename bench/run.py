@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as a script: make the top-level ``bench`` i
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import backfill as backfill_bench
-from bench import overhead, plots, report, targets, two_runners
+from bench import overhead, plots, replica_lag, report, targets, two_runners
 from bench.database import SeededServer, server_url
 from bench.load import LoadWorker
 from bench.machine import describe
@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-lint", action="store_true", help="skip the linter benchmark")
     parser.add_argument(
         "--no-two-runners", action="store_true", help="skip the two-runners benchmark"
+    )
+    parser.add_argument(
+        "--no-replica-lag", action="store_true", help="skip the slow-replica backfill benchmark"
     )
     docs = parser.add_mutually_exclusive_group()
     docs.add_argument(
@@ -185,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rep.two_runners = two_runners.run(server, settings, _log)
     finally:
         server.close()
+    if not args.no_replica_lag:
+        rep.replica_lag = replica_lag.run(settings, _log)
     if not args.no_overhead:
         measures = (
             overhead.import_overhead,
@@ -220,6 +225,7 @@ def _finish(rep: report.Report, docs: bool, strict: bool, write_json: bool) -> i
         *targets.overhead_targets(imports, upgrades[0] if upgrades else None, rep.import_profile),
         *(t for extra in upgrades[1:] for t in targets.overhead_targets(None, extra)),
         *(two_runners.targets(rep.two_runners) if rep.two_runners else []),
+        *(replica_lag.targets(rep.replica_lag) if rep.replica_lag else []),
     ]
     written = _write_outputs(rep, rep.started, docs, write_json)
     _log("\ntargets:")
