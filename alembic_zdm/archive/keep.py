@@ -198,7 +198,7 @@ def keep_columns(ctx: Any, table: str, columns: Sequence[str], schema: str | Non
     archive = _archive_table(ctx, table, schema, container, name, key, cols)
     with outside_transaction(ctx):
         for statement in place.ensure(container):
-            conn.exec_driver_sql(statement.sql)
+            conn.exec_driver_sql(statement.sql, execution_options={"no_parameters": True})
         catalog.ensure(conn)
         archive.create(conn, checkfirst=True)
         found = catalog.by_archive(conn, name)
@@ -301,6 +301,6 @@ def restore_columns(r: Any, entry: ArchiveEntry) -> int:
             columns=entry.columns,
         )  # fmt: skip
         for statement in place.drop_archive(entry.archive_schema, entry.archive_table):
-            conn.exec_driver_sql(statement.sql)
+            conn.exec_driver_sql(statement.sql, execution_options={"no_parameters": True})
         catalog.remove(conn, entry.id)
     return rows

@@ -76,3 +76,24 @@ def test_backup_off_drops_as_before(
     assert list_archives(cfg) == []
     with pytest.raises(Exception, match="without an archive"):
         command.downgrade(cfg, "setup")
+
+
+HOSTILE = {"users": 'Us"ers %s', "legacy": "leg acy'\"", "sessions": "se$s`ions"}
+
+
+@pytest.mark.parametrize("db", ["pg_url", "mysql_url", "sqlite_url"])
+def test_hostile_identifiers_survive_the_round_trip(
+    tmp_path: Path, db: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(db)
+    users, legacy, sessions = HOSTILE["users"], HOSTILE["legacy"], HOSTILE["sessions"]
+    revisions = [("setup", scenario.setup(**HOSTILE)), ("drop", scenario.drop(**HOSTILE))]
+    cfg = make_project(tmp_path, url, revisions)
+    command.upgrade(cfg, "setup")
+    before = scenario.rows(url, users, [legacy]), scenario.rows(url, sessions, ["token"])
+    command.upgrade(cfg, "head")
+    assert legacy not in scenario.columns(url, users)
+    assert [e.source for e in list_archives(cfg)] == [f"{users}.{legacy}", sessions]
+    command.downgrade(cfg, "setup")
+    assert (scenario.rows(url, users, [legacy]), scenario.rows(url, sessions, ["token"])) == before
+    assert list_archives(cfg) == []
