@@ -26,6 +26,21 @@ class BackfillDialect:
     """Cheap row-count estimate of the table (for the ETA), ``None`` if unknown."""
     offline_script: Callable[[BackfillSpec, tuple[str, ...], int, Any], str] | None = None
     """SQL that runs the whole batched backfill by itself (``--sql`` output)."""
+    begin: Callable[[Any, int, int], None] | None = None
+    """``(connection, statement_timeout_ms, lock_timeout_ms)``: open a batch's transaction
+    with its timeouts; default ``BEGIN``, then :attr:`set_timeouts`."""
+
+    def begin_batch(self, connection: Any, statement_ms: int, lock_ms: int) -> None:
+        """Open one batch's transaction (see :attr:`begin`)."""
+        if self.begin is not None:
+            self.begin(connection, statement_ms, lock_ms)
+            return
+        connection.exec_driver_sql("BEGIN")
+        try:
+            self.set_timeouts(connection, statement_ms, lock_ms)
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK")
+            raise
 
 
 _REGISTRY: dict[str, BackfillDialect] = {}

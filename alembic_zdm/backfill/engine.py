@@ -140,11 +140,10 @@ class _Run:
         """Run one range in its own transaction; return True when it was the last."""
         conn, has_lo = self.conn, self.lo is not None
         params: dict[str, Any] = sql.key_params("lo", self.lo or [])
-        conn.exec_driver_sql("BEGIN")
+        self.dialect.begin_batch(
+            conn, self.options.statement_timeout_ms, self.options.lock_timeout_ms
+        )
         try:
-            self.dialect.set_timeouts(
-                conn, self.options.statement_timeout_ms, self.options.lock_timeout_ms
-            )
             hi = conn.execute(self.stmts.bound[has_lo], {**params, "skip": self.size - 1}).first()
             if hi is not None:
                 params.update(sql.key_params("hi", tuple(hi)))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection, Dialect
 
+from ..config import ZdmSettings
 from ..errors import UnsupportedDialectError, ZdmError
 from ..sql.quoting import Quoter
 from ..sql.statement import BatchAlter, LockLevel, Statement, TimeoutClass
@@ -152,6 +154,13 @@ class DialectSupport:
 
     def check_connection(self, connection: Connection) -> None:
         """Warn (once) about connection setups that defeat the lock policy (poolers)."""
+
+    def write_transactions(
+        self, connection: Connection, settings: ZdmSettings
+    ) -> contextlib.AbstractContextManager[None]:
+        """Inside the block, the transactions *connection* begins are the migration's own
+        (they will write): SQLite takes its write lock when they begin. Elsewhere nothing."""
+        return contextlib.nullcontext()
 
     def session_statements(
         self, variables: Sequence[tuple[str, str]]

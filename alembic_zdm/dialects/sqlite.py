@@ -1,21 +1,24 @@
 """SQLite 3.35+: busy timeout, error translation, catalog, batch mode that keeps triggers.
 
 SQLite serialises writers (one at a time, the others wait up to ``busy_timeout``), so
-on SQLite "zero downtime" means that every phase is correct and reversible, not that
-writers run during DDL. What SQLite cannot ``ALTER`` (nullability, defaults,
-constraints) goes through Alembic's batch mode, which recreates the table inside
-the migration's transaction; :meth:`SqliteSupport.run_batch` re-creates the table's
+the migration's transactions take the write lock when they begin (``BEGIN IMMEDIATE``,
+:mod:`.sqlite_write_lock`) and hold it for one step or one backfill batch; application
+writers wait for it under their own busy timeout. What SQLite cannot ``ALTER``
+(nullability, defaults, constraints) goes through Alembic's batch mode, which
+recreates the table inside the migration's transaction; :meth:`SqliteSupport.run_batch` re-creates the table's
 triggers afterwards (batch mode would silently drop a dual-write trigger).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from ..config import ZdmSettings
 from ..errors import DataIntegrityError, SchemaObjectError, ZdmError
 from ..sql.statement import BatchAlter, LockLevel, Statement
 from . import register_dialect
@@ -91,6 +94,14 @@ class SqliteSupport(DialectSupport):
         if any(word in message for word in _SCHEMA_WORDS):
             return SchemaObjectError(f"{what} failed: {message}.")
         return None
+
+    def write_transactions(
+        self, connection: Connection, settings: ZdmSettings
+    ) -> contextlib.AbstractContextManager[None]:
+        """``BEGIN IMMEDIATE`` for each transaction (:mod:`.sqlite_write_lock`)."""
+        from .sqlite_write_lock import write_lock_up_front
+
+        return write_lock_up_front(connection, settings)
 
     # ---- batch mode
 

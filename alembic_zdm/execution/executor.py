@@ -133,10 +133,11 @@ class _Online:
             self.ctx._zdm_connection_checked = True  # type: ignore[attr-defined]
             self.support.check_connection(self.conn)
         rows: list[Any] = []
-        for isolated, group in statement_groups(plan):
-            with self._block(group) if isolated else contextlib.nullcontext():
-                for statement in group:
-                    rows = self.run(statement)
+        with self.support.write_transactions(self.conn, self.settings):
+            for isolated, group in statement_groups(plan):
+                with self._block(group) if isolated else contextlib.nullcontext():
+                    for statement in group:
+                        rows = self.run(statement)
         return rows
 
     @contextlib.contextmanager

@@ -106,6 +106,16 @@ def commit_pending(ctx: MigrationContext) -> None:
         conn.commit()
 
 
+def write_transactions(ctx: MigrationContext) -> contextlib.AbstractContextManager[None]:
+    """The runner's transactions write: on SQLite they take the write lock when they begin
+    (``BEGIN IMMEDIATE``), so they never fail upgrading a read lock behind app writers."""
+    from ..config import settings_for_context
+    from ..dialects import dialect_support
+
+    conn: Any = ctx.connection
+    return dialect_support(ctx.dialect).write_transactions(conn, settings_for_context(ctx))
+
+
 @contextlib.contextmanager
 def own_transaction(ctx: MigrationContext) -> Iterator[None]:
     """A short transaction for bookkeeping (state rows) outside the phase transaction."""
@@ -118,7 +128,7 @@ def own_transaction(ctx: MigrationContext) -> Iterator[None]:
             yield
         return
     commit_pending(ctx)
-    with conn.begin():
+    with write_transactions(ctx), conn.begin():
         yield
 
 
@@ -276,19 +286,20 @@ def phase_transaction(ctx: MigrationContext, what: str = "phase step") -> Iterat
         return
     conn: Any = ctx.connection
     commit_pending(ctx)
-    ctx._transaction = conn.begin()
-    try:
-        with _watching(ctx, log, what):
-            yield log
-    except BaseException:
-        if conn.in_transaction():
-            conn.rollback()
-        raise
-    else:
-        if conn.in_transaction():
-            conn.commit()
-    finally:
-        ctx._transaction = None
+    with write_transactions(ctx):
+        ctx._transaction = conn.begin()
+        try:
+            with _watching(ctx, log, what):
+                yield log
+        except BaseException:
+            if conn.in_transaction():
+                conn.rollback()
+            raise
+        else:
+            if conn.in_transaction():
+                conn.commit()
+        finally:
+            ctx._transaction = None
 
 
 @contextlib.contextmanager
@@ -329,18 +340,19 @@ def _held_step(ctx: MigrationContext, log: StepLog, what: str) -> Iterator[None]
     """
     conn: Any = ctx.connection
     savepoint = ctx.impl.transactional_ddl
-    if savepoint:
-        conn.execute(_savepoint("begin"))
-    try:
-        with _watching(ctx, log, what):
-            yield
-    except BaseException:
-        if savepoint and not log.savepoint_lost and conn.in_transaction():
-            conn.execute(_savepoint("rollback"))
-        raise
-    else:
-        if savepoint and not log.savepoint_lost:
-            conn.execute(_savepoint("release"))
+    with write_transactions(ctx):
+        if savepoint:
+            conn.execute(_savepoint("begin"))
+        try:
+            with _watching(ctx, log, what):
+                yield
+        except BaseException:
+            if savepoint and not log.savepoint_lost and conn.in_transaction():
+                conn.execute(_savepoint("rollback"))
+            raise
+        else:
+            if savepoint and not log.savepoint_lost:
+                conn.execute(_savepoint("release"))
 
 
 def _savepoint(action: str) -> Any:

@@ -38,6 +38,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+BUSY_TIMEOUT_S = 5.0
+"""SQLite: how long a writer waits for the database lock (pysqlite's default, as most
+applications leave it) before its statement fails with ``database is locked``."""
+
 ValueOf = Callable[[int], Any]
 """Gives the value a column gets in the writer's *n*-th statement."""
 
@@ -45,10 +49,10 @@ ValueOf = Callable[[int], Any]
 class _LoadThread(threading.Thread):
     """A daemon thread on its own autocommit engine that records errors and latencies."""
 
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(self, url: str, name: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         super().__init__(name=name, daemon=True)
         # SQLite: one writer at a time; wait for the lock as an application would.
-        extra = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
+        extra = {"connect_args": {"timeout": busy_timeout_s}} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", **extra)
         self.errors: list[str] = []
         """One line per failed statement: ``ExceptionType: first line of the message``."""
