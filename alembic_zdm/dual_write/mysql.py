@@ -11,8 +11,9 @@ decision is the one of the PostgreSQL function (see :mod:`.postgresql`):
   (skipped when the new values already equal *forward* of the old — a backfill).
 
 User expressions name the table's columns as in a backfill ``SET``; inside the trigger
-they are evaluated over ``(SELECT NEW.old AS old, NEW.new AS new …) AS zdm_row``, so
-they may use the old and new columns of the spec. ``<=>`` is MySQL's null-safe
+they are evaluated over ``WITH zdm_row (old, new …) AS (SELECT NEW.old, NEW.new …)``
+(:func:`~alembic_zdm.sql.mysql.new_row`), so they may use the old and new columns of
+the spec. ``<=>`` is MySQL's null-safe
 equality.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..sql.mysql import TRIGGER_EXISTS
+from ..sql.mysql import TRIGGER_EXISTS, new_row
 from ..sql.quoting import Quoter
 from ..sql.statement import LockLevel, Statement, TimeoutClass
 from .registry import register
@@ -29,16 +30,12 @@ from .spec import DualWriteSpec
 _EVENTS = (("ins", "INSERT"), ("upd", "UPDATE"))
 
 
-def _row(q: Quoter, spec: DualWriteSpec) -> str:
-    cols = dict.fromkeys((*spec.old, *spec.new))
-    return "(SELECT " + ", ".join(f"NEW.{q.name(c)} AS {q.name(c)}" for c in cols) + ") AS zdm_row"
-
-
 def _value(q: Quoter, spec: DualWriteSpec, expr: str | None, source: str) -> str:
     if expr is None:
         return f"NEW.{q.name(source)}"
+    row = new_row(q, list(dict.fromkeys((*spec.old, *spec.new))))
     # The expression is the user's SQL by design; the row's names are quoted.
-    return f"(SELECT ({expr}) FROM {_row(q, spec)})"  # noqa: S608
+    return f"({row} SELECT ({expr}) FROM zdm_row)"  # noqa: S608
 
 
 def _assign(

@@ -23,6 +23,20 @@ MAX_LOCK_WAIT_S = 31_536_000
 """``lock_wait_timeout``'s largest value (one year): "no timeout"."""
 
 
+def new_row(q: Quoter, columns: Sequence[str]) -> str:
+    """``WITH zdm_row (a, b) AS (SELECT NEW.a, NEW.b)``: the row a trigger writes, as a
+    one-row table whose columns bear the table's names, so the user's SQL over them
+    (a dual-write expression, a CHECK condition) can be evaluated with ``… FROM zdm_row``.
+
+    A CTE's column list, not ``SELECT NEW.a AS a``: MySQL and MariaDB strip leading
+    spaces from a select alias (warning 1466), and an expression naming ``` a`` would
+    then find no such column.
+    """
+    names = ", ".join(q.name(c) for c in columns)
+    values = ", ".join(f"NEW.{q.name(c)}" for c in columns)
+    return f"WITH zdm_row ({names}) AS (SELECT {values})"
+
+
 class Algorithm(enum.Enum):
     """How MySQL may carry out an ``ALTER TABLE`` (never ``COPY``)."""
 

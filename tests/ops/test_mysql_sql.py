@@ -179,8 +179,8 @@ def test_check_constraint_is_enforced_by_triggers() -> None:
     statements = phase_sql(ck, Phase.EXPAND, (8, 0, 36))
     assert statements[2] == (
         "CREATE TRIGGER zdm_ck_ins_orders_ck_orders_amount BEFORE INSERT ON orders FOR EACH ROW "
-        "IF EXISTS (SELECT 1 FROM (SELECT NEW.id AS id, NEW.amount AS amount) AS zdm_row "
-        "WHERE NOT (amount > 0)) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = "
+        "IF EXISTS (WITH zdm_row (id, amount) AS (SELECT NEW.id, NEW.amount) SELECT 1 FROM "
+        "zdm_row WHERE NOT (amount > 0)) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = "
         "'Check constraint ''ck_orders_amount'' is violated.', MYSQL_ERRNO = 3819; END IF"
     )
     assert statements[3].startswith(

@@ -209,14 +209,14 @@ def _check_trigger(op: AddCheckConstraintSafeOp, ctx: PlanContext, event: str) -
             f"add_check_constraint_safe({op.constraint_name!r}) on MySQL/MariaDB needs the "
             "columns of the table to render offline SQL; pass table_columns=[…] or run online."
         )
-    row = ", ".join(f"NEW.{q.name(c)} AS {q.name(c)}" for c in columns)
+    row = my.new_row(q, columns)
     errno = 4025 if ctx.support.name == "mariadb" else 3819
     message = q.literal(f"Check constraint '{op.constraint_name}' is violated.")
     # Names went through the quoter; the condition is the user's SQL by design.
     sql = (
         f"CREATE TRIGGER {q.table(name, op.schema)} BEFORE {event} ON "  # noqa: S608
         f"{q.table(op.table_name, op.schema)} FOR EACH ROW "
-        f"IF EXISTS (SELECT 1 FROM (SELECT {row}) AS zdm_row WHERE NOT ({q.expression(op.condition)})) "
+        f"IF EXISTS ({row} SELECT 1 FROM zdm_row WHERE NOT ({q.expression(op.condition)})) "
         f"THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = {message}, MYSQL_ERRNO = {errno}; END IF"
     )
     return Statement(
