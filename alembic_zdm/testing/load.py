@@ -6,7 +6,9 @@ inserts rows, updates rows and reads them back through *its* set of columns (the
 old code writes ``name``, the new code ``full_name``), and records every error and
 every statement's latency. :class:`StatementWriter` repeats one statement (to
 measure how long writers wait behind a lock). :class:`LockHolder` is the long
-transaction every DBA dreads: it reads a table and then sits idle in transaction.
+transaction every DBA dreads: it reads a table and then sits idle in transaction;
+:class:`LockWatcher` (PostgreSQL) records which locks the migration held and waited
+for (both from :mod:`alembic_zdm.testing.locks`, re-exported here).
 
 Example (a rename, old and new code writing, on any database)::
 
@@ -24,7 +26,7 @@ Example (a rename, old and new code writing, on any database)::
     assert old.errors == [] and new.errors == []
     # old.expected[row_key] holds what old code last wrote to that row.
 
-Every thread has its own engine in autocommit mode (each statement is what the
+Every writer has its own engine in autocommit mode (each statement is what the
 application would commit) and stops within a second of :meth:`stop`.
 """
 
@@ -34,9 +36,22 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
+
+from .locks import LockHolder, LockWatcher
+
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "AppWriter",
+    "LockHolder",
+    "LockWatcher",
+    "StatementWriter",
+    "ValueOf",
+    "paused",
+    "running",
+]
 
 BUSY_TIMEOUT_S = 5.0
 """SQLite: how long a writer waits for the database lock (pysqlite's default, as most
@@ -60,6 +75,8 @@ class _LoadThread(threading.Thread):
         """Seconds each statement took, failed ones included."""
         self.ops = 0
         """Statements that succeeded."""
+        self.finished: list[float] = []
+        """When each statement that succeeded ended (``time.monotonic()``)."""
         self._stop_event = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -87,6 +104,7 @@ class _LoadThread(threading.Thread):
         try:
             result = call(*args)
             self.ops += 1
+            self.finished.append(time.monotonic())
             return result
         except Exception as exc:  # recorded: the test asserts there are none
             self.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
@@ -98,6 +116,15 @@ class _LoadThread(threading.Thread):
     def max_latency_ms(self) -> float:
         """The slowest statement so far, in milliseconds (0 before the first)."""
         return max(self.latencies) * 1000 if self.latencies else 0.0
+
+    def completed_between(self, start: float, end: float) -> int:
+        """How many statements succeeded and ended inside ``[start, end]`` (monotonic s).
+
+        The robust way to say "writers were not stalled while X held its lock": on a
+        loaded machine one commit may take a second, so count what got done in the
+        window rather than asserting on the worst latency.
+        """
+        return sum(1 for t in self.finished if start <= t <= end)
 
     def advance(self, n: int = 25, timeout: float = 20.0) -> None:
         """Wait until *n* more statements succeeded (so each phase sees traffic).
@@ -140,6 +167,7 @@ class AppWriter(_LoadThread):
         say (``RETURNING``, expressions); default: ``INSERT`` of *values*.
     :param update: ``update(connection, key, values)``; default: ``UPDATE`` by key.
     :param read: whether to read each written row back (through *values*' columns).
+    :param busy_timeout_s: SQLite: how long a statement waits for the database lock.
 
     Each loop inserts (every other turn, or when it knows no row), else updates one
     of its rows, then reads that row back. :attr:`expected` maps each key it wrote to
@@ -160,8 +188,9 @@ class AppWriter(_LoadThread):
         insert: Callable[[sa.Connection, dict[str, Any]], Any] | None = None,
         update: Callable[[sa.Connection, Any, dict[str, Any]], None] | None = None,
         read: bool = True,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
     ) -> None:
-        super().__init__(url, name)
+        super().__init__(url, name, busy_timeout_s)
         self.values = dict(values)
         self._custom_insert, self._custom_update, self.read = insert, update, read
         self.keys: list[Any] = list(rows)
@@ -226,8 +255,16 @@ class AppWriter(_LoadThread):
 class StatementWriter(_LoadThread):
     """Runs one SQL statement in a loop (``INSERT INTO orders (amount) VALUES (1)``).
 
-    What it measures is :attr:`latencies`: how long each statement waited (behind a
-    lock queue, say). :param params: bound values of *sql*.
+    What it measures is :attr:`latencies` (how long each statement waited, behind a
+    lock queue, say) and :meth:`completed_between` (how many got through while
+    something held a lock).
+
+    :param url: the database URL.
+    :param sql: the statement.
+    :param params: bound values of *sql*.
+    :param name: shown in errors and thread names.
+    :param pause_s: sleep between statements.
+    :param busy_timeout_s: SQLite: how long a statement waits for the database lock.
     """
 
     def __init__(
@@ -238,8 +275,9 @@ class StatementWriter(_LoadThread):
         *,
         name: str = "writer",
         pause_s: float = 0.005,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
     ) -> None:
-        super().__init__(url, name)
+        super().__init__(url, name, busy_timeout_s)
         self.statement = sa.text(sql)
         self.params = dict(params or {})
         self.pause_s = pause_s
@@ -258,59 +296,12 @@ class StatementWriter(_LoadThread):
                 time.sleep(self.pause_s)
 
 
-_SESSION_ID = {
-    "postgresql": "SELECT pg_backend_pid()",
-    "mysql": "SELECT CONNECTION_ID()",
-    "mariadb": "SELECT CONNECTION_ID()",
-}
-
-
-class LockHolder(threading.Thread):
-    """A session that reads *table* in a transaction, then stays idle in it for *seconds*.
-
-    That read keeps a shared lock (PostgreSQL ``ACCESS SHARE``, MySQL metadata lock)
-    that any DDL on the table must wait for. :attr:`ready` is set once the lock is
-    held; :attr:`session_id` is the backend pid / connection id (to find it in
-    ``pg_stat_activity`` or an error message). :meth:`release` ends it early.
-    """
-
-    def __init__(self, url: str, seconds: float, table: str = "orders") -> None:
-        super().__init__(daemon=True)
-        self.engine = sa.create_engine(url)
-        self.seconds = seconds
-        self.table = table
-        self.ready = threading.Event()
-        self.session_id: int = 0
-        self._release = threading.Event()
-
+class _Stoppable(Protocol):
+    def is_alive(self) -> bool: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
     @property
-    def pid(self) -> int:
-        """Alias of :attr:`session_id`."""
-        return self.session_id
-
-    def run(self) -> None:
-        """Take the lock, hold it, commit."""
-        with self.engine.connect() as conn:
-            query = _SESSION_ID.get(conn.dialect.name)
-            if query is not None:
-                self.session_id = int(conn.execute(sa.text(query)).scalar_one())
-            quoted = conn.dialect.identifier_preparer.quote(self.table)
-            conn.execute(sa.text(f"SELECT count(*) FROM {quoted}"))  # noqa: S608 (quoted name)
-            self.ready.set()
-            self._release.wait(self.seconds)
-            conn.commit()
-        self.engine.dispose()
-
-    def hold(self, timeout: float = 10.0) -> LockHolder:
-        """Start and wait until the lock is held; returns self."""
-        self.start()
-        self.ready.wait(timeout)
-        return self
-
-    def release(self) -> None:
-        """End the transaction now and wait for the thread."""
-        self._release.set()
-        self.join(30)
+    def ident(self) -> int | None: ...
 
 
 @contextmanager
@@ -326,8 +317,9 @@ def paused(*threads: _LoadThread) -> Iterator[None]:
 
 
 @contextmanager
-def running(*threads: _LoadThread) -> Iterator[None]:
-    """Start *threads* (those not started yet) and stop them all on exit."""
+def running(*threads: _Stoppable) -> Iterator[None]:
+    """Start *threads* (those not started yet) and stop them all on exit (writers,
+    holders and watchers alike)."""
     for thread in threads:
         if not thread.is_alive() and thread.ident is None:
             thread.start()

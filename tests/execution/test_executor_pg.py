@@ -13,6 +13,7 @@ from alembic_zdm.errors import LockNotAcquiredError, ZdmError
 from alembic_zdm.execution import catalog, execute_plan, execute_statement
 from alembic_zdm.sql.statement import LockLevel, Statement, TimeoutClass
 from alembic_zdm.testing.capture import online_operations
+from alembic_zdm.testing.load import LockHolder
 
 pytestmark = pytest.mark.postgresql
 
@@ -77,30 +78,17 @@ def test_done_check_skips_the_statement(pg_url: str, sql) -> None:
 
 def test_retry_succeeds_once_the_blocker_leaves(pg_url: str, sql) -> None:
     sql("CREATE TABLE t (a int)")
-    engine = sa.create_engine(pg_url)
-    released = threading.Event()
-
-    def hold() -> None:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT * FROM t"))
-            released.wait(5)
-            time.sleep(0.6)
-            conn.rollback()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    time.sleep(0.2)
+    holder = LockHolder(pg_url, 10, "t").hold()
     sleeps: list[float] = []
     with online_operations(pg_url) as op:
-        released.set()
+        threading.Timer(0.6, holder.release).start()  # leaves after the first tries
         execute_plan(
             op,
             [ALTER],
             settings=_fast(retries=20),
             sleep=lambda s: (sleeps.append(s), time.sleep(s)),
         )
-    thread.join()
-    engine.dispose()
+    holder.join(10)
     assert sleeps, "the first try should have timed out"
     assert all(0.05 <= s <= 0.2 for s in sleeps)
 

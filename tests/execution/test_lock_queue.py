@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from alembic_zdm.errors import LockNotAcquiredError
-from alembic_zdm.testing.capture import online_operations
+from alembic_zdm.testing.load import LockWatcher, running
 
-from .writers import Holder, LockWatcher, Writer
+from .lock_queue import behind_holder, create_orders
 
 LOCK_TIMEOUT_MS = 200
 # Writers are checked by what they got done, not by their worst latency: on a loaded
@@ -23,53 +23,25 @@ LOCK_TIMEOUT_MS = 200
 
 
 def _setup(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE orders (id serial PRIMARY KEY, amount int NOT NULL)"))
-        conn.execute(
-            sa.text("INSERT INTO orders (amount) SELECT g FROM generate_series(1, 1000) g")
-        )
-    engine.dispose()
+    rows = "INSERT INTO orders (amount) SELECT g FROM generate_series(1, 1000) g"
+    create_orders(url, "id serial PRIMARY KEY", rows)
 
 
-def _run_op(url: str, retries: int) -> tuple[float, BaseException | None]:
-    started = time.monotonic()
-    try:
-        with online_operations(url) as op:
-            op.add_check_constraint_safe(
-                "ck_orders_amount",
-                "orders",
-                "amount > 0",
-                lock_timeout_ms=LOCK_TIMEOUT_MS,
-                retries=retries,
-                retry_base_ms=100,
-                retry_cap_ms=400,
-            )
-    except LockNotAcquiredError as exc:
-        return time.monotonic() - started, exc
-    return time.monotonic() - started, None
+def _check(retries: int):
+    return lambda op: op.add_check_constraint_safe(
+        "ck_orders_amount", "orders", "amount > 0",
+        lock_timeout_ms=LOCK_TIMEOUT_MS, retries=retries, retry_base_ms=100, retry_cap_ms=400,
+    )  # fmt: skip
 
 
 @pytest.mark.postgresql
 def test_op_waits_out_the_blocker_without_stalling_writers(pg_url: str, sql) -> None:
     _setup(pg_url)
-    writer = Writer(pg_url, "INSERT INTO orders (amount) VALUES (1)")
-    holder = Holder(pg_url, seconds=2.5)
-    writer.start()
-    holder.start()
-    holder.ready.wait(5)
-    began = time.monotonic()
-    elapsed, error = _run_op(pg_url, retries=30)
-    holder.join(10)
-    writer.stop()
-
-    print(
-        f"\nlock-queue (succeeds): op {elapsed:.2f} s, writer max stall {writer.max_stall_ms:.0f} ms"
-    )
-    assert error is None
-    assert elapsed > 2.0, "the op should have had to wait for the holder"
-    assert writer.errors == []
-    assert writer.completed_between(began + 0.3, began + 2.0) > 0
+    run = behind_holder("lock-queue (succeeds)", pg_url, 2.5, _check(retries=30))
+    assert run.error is None
+    assert run.elapsed > 2.0, "the op should have had to wait for the holder"
+    assert run.writer.errors == []
+    assert run.writer.completed_between(run.began + 0.3, run.began + 2.0) > 0
     assert sql("SELECT convalidated FROM pg_constraint WHERE conname = 'ck_orders_amount'") == [
         (True,)
     ]
@@ -78,19 +50,8 @@ def test_op_waits_out_the_blocker_without_stalling_writers(pg_url: str, sql) -> 
 @pytest.mark.postgresql
 def test_op_gives_up_naming_the_blocking_session(pg_url: str, sql) -> None:
     _setup(pg_url)
-    writer = Writer(pg_url, "INSERT INTO orders (amount) VALUES (1)")
-    holder = Holder(pg_url, seconds=6)
-    writer.start()
-    holder.start()
-    holder.ready.wait(5)
-    began = time.monotonic()
-    elapsed, error = _run_op(pg_url, retries=3)
-    writer.stop()
-    holder.join(10)
-
-    print(
-        f"\nlock-queue (gives up): op {elapsed:.2f} s, writer max stall {writer.max_stall_ms:.0f} ms"
-    )
+    run = behind_holder("lock-queue (gives up)", pg_url, 6, _check(retries=3))
+    error, holder = run.error, run.holder
     assert isinstance(error, LockNotAcquiredError)
     message = str(error)
     assert message.startswith("Could not lock table 'orders' for ")
@@ -98,9 +59,9 @@ def test_op_gives_up_naming_the_blocking_session(pg_url: str, sql) -> None:
     assert f"pid {holder.pid} (idle in transaction for " in message
     assert 'holds AccessShareLock: "SELECT count(*) FROM orders")' in message
     assert error.blockers and error.blockers[0].startswith(f"pid {holder.pid} ")
-    assert elapsed < holder.seconds - 1, "each try gave up after its lock timeout"
-    assert writer.errors == []
-    assert writer.completed_between(began, began + elapsed) > 0
+    assert run.elapsed < holder.seconds - 1, "each try gave up after its lock timeout"
+    assert run.writer.errors == []
+    assert run.writer.completed_between(run.began, run.began + run.elapsed) > 0
     assert sql("SELECT count(*) FROM pg_constraint WHERE conname = 'ck_orders_amount'") == [(0,)]
 
 
@@ -122,28 +83,22 @@ def test_op_does_not_try_while_a_long_transaction_holds_the_table(
         .update_query_dict({"application_name": "zdm_wait_first"})
         .render_as_string(hide_password=False)
     )
-    writer = Writer(pg_url, "INSERT INTO orders (amount) VALUES (1)")
     watcher = LockWatcher(pg_url, "zdm_wait_first", ["orders"])
-    holder = Holder(pg_url, seconds=2.5)
-    writer.start()
-    holder.start()
-    holder.ready.wait(5)
-    holder_began = time.monotonic()
-    time.sleep(LOCK_TIMEOUT_MS / 1000 + 0.1)  # the holder's transaction is now "long"
-    watcher.start()
-    elapsed, error = _run_op(app_url, retries=30)
-    holder.join(10)
-    watcher.stop()
-    writer.stop()
 
-    print(f"\nwait-first: op {elapsed:.2f} s, writer max stall {writer.max_stall_ms:.0f} ms")
-    assert error is None
-    assert elapsed > 1.5
+    def op(operations) -> None:
+        time.sleep(LOCK_TIMEOUT_MS / 1000 + 0.1)  # the holder's transaction is now "long"
+        with running(watcher):
+            _check(retries=30)(operations)
+
+    run = behind_holder("wait-first", pg_url, 2.5, op, op_url=app_url)
+    holder = run.holder
+    assert run.error is None
+    assert run.elapsed > 1.5
     messages = [r.getMessage() for r in caplog.records if r.name == "alembic.zdm.execution"]
     assert any(f"held by pid {holder.pid} " in m for m in messages), messages
     assert not any(m.startswith("lock timeout") for m in messages), messages
     assert watcher.samples, "the watcher took no sample"
     # while the holder is there (afterwards a try may wait a moment for in-flight writes)
     assert watcher.waiting_on("orders", until=holder.releasing_at) == []
-    assert writer.errors == []
-    assert writer.completed_between(holder_began, holder_began + 2.0) > 0
+    assert run.writer.errors == []
+    assert run.writer.completed_between(holder.began, holder.began + 2.0) > 0

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import threading
-import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from alembic_zdm.testing.load import LockHolder, LockWatcher, StatementWriter, running
 from alembic_zdm.testing.project import make_project
-
-from .writers import LockWatcher
 
 APP = "zdm_step_retry_test"
 LOCK_TIMEOUT_MS = 1000
@@ -49,62 +46,6 @@ def undo_expand():
 """
 
 
-class TimedWriter(threading.Thread):
-    """Inserts into ``t`` until stopped, recording when each insert finished."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(daemon=True)
-        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        self.stop_event = threading.Event()
-        self.finished: list[float] = []
-        self.errors: list[BaseException] = []
-
-    def run(self) -> None:
-        with self.engine.connect() as conn:
-            while not self.stop_event.is_set():
-                try:
-                    conn.execute(sa.text("INSERT INTO t (p_id) VALUES (NULL)"))
-                    self.finished.append(time.monotonic())
-                except Exception as exc:  # asserted by the test
-                    self.errors.append(exc)
-                time.sleep(0.005)
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.join(10)
-        self.engine.dispose()
-
-    def completed_between(self, start: float, end: float) -> int:
-        return sum(1 for t in self.finished if start <= t <= end)
-
-
-class IdleWriter(threading.Thread):
-    """A transaction that writes to *table* (ROW EXCLUSIVE) and stays idle for *seconds*."""
-
-    def __init__(self, url: str, table: str, seconds: float) -> None:
-        super().__init__(daemon=True)
-        self.engine = sa.create_engine(url)
-        self.table = table
-        self.seconds = seconds
-        self.ready = threading.Event()
-        self.pid = 0
-        self.began = self.ended = 0.0
-
-    def run(self) -> None:
-        with self.engine.connect() as conn:
-            self.pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-            if self.table == "p":
-                conn.execute(sa.text("UPDATE p SET v = v + 1 WHERE id = 1"))
-            else:
-                conn.execute(sa.text(f"SELECT count(*) FROM {self.table}"))
-            self.began = time.monotonic()
-            self.ready.set()
-            time.sleep(self.seconds)
-            conn.rollback()
-            self.ended = time.monotonic()
-        self.engine.dispose()
-
-
 def _project(tmp_path: Path, pg_url: str, lock_timeout_ms: int) -> object:
     url = (
         sa.make_url(pg_url)
@@ -126,17 +67,15 @@ def _project(tmp_path: Path, pg_url: str, lock_timeout_ms: int) -> object:
 
 def _run(tmp_path: Path, pg_url: str, blocked: str, seconds: float, lock_timeout_ms: int):
     cfg = _project(tmp_path, pg_url, lock_timeout_ms)
-    writer = TimedWriter(pg_url)
+    writer = StatementWriter(pg_url, "INSERT INTO t (p_id) VALUES (NULL)")
     watcher = LockWatcher(pg_url, APP, ["t", "p"])
-    holder = IdleWriter(pg_url, blocked, seconds)
-    writer.start()
-    watcher.start()
-    holder.start()
-    holder.ready.wait(5)
-    command.upgrade(cfg, "zdm-phase:1")  # type: ignore[arg-type]
-    holder.join(15)
-    watcher.stop()
-    writer.stop()
+    # on p: a write (ROW EXCLUSIVE, which the FK's SHARE ROW EXCLUSIVE waits for); on t: a read
+    write = "UPDATE p SET v = v + 1 WHERE id = 1" if blocked == "p" else None
+    holder = LockHolder(pg_url, seconds, blocked, sql=write)
+    with running(writer, watcher):
+        holder.hold()
+        command.upgrade(cfg, "zdm-phase:1")  # type: ignore[arg-type]
+        holder.join(15)
     return writer, watcher, holder
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import threading
 import time
 from pathlib import Path
 
@@ -14,67 +13,27 @@ from alembic import command
 from alembic.util import CommandError
 from sqlalchemy import create_engine, inspect, text
 
+from alembic_zdm.testing.load import LockHolder, StatementWriter
 from alembic_zdm.testing.project import make_project
 
-SETUP = """
-def upgrade():
-    op.execute("CREATE TABLE hot (id serial PRIMARY KEY, v int)")
-
-def downgrade():
-    op.execute("DROP TABLE hot")
-"""
-
-ADD = """
-def expand():
-    op.add_column("hot", sa.Column("w", sa.Integer, nullable=True))
-
-def undo_expand():
-    op.drop_column("hot", "w")
-"""
+from .hot import ADD_IN_EXPAND, setup
 
 LOCK_TIMEOUT_MS = 300
 
 
-class Writer(threading.Thread):
-    def __init__(self, url: str) -> None:
-        super().__init__(daemon=True)
-        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        self.stop = threading.Event()
-        self.worst = 0.0
-        self.finished: list[float] = []
-        self.errors: list[str] = []
-
-    def run(self) -> None:
-        with self.engine.connect() as conn:
-            while not self.stop.is_set():
-                started = time.perf_counter()
-                try:
-                    conn.execute(text("INSERT INTO hot (v) VALUES (1)"))
-                except Exception as exc:
-                    self.errors.append(str(exc))
-                self.worst = max(self.worst, time.perf_counter() - started)
-                self.finished.append(time.perf_counter())
-                time.sleep(0.005)
-        self.engine.dispose()
+def _writer(url: str) -> StatementWriter:
+    writer = StatementWriter(url, "INSERT INTO hot (v) VALUES (1)")
+    writer.start()
+    return writer
 
 
-def _blocker(url: str, seconds: float) -> threading.Thread:
-    def hold() -> None:
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT count(*) FROM hot"))  # ACCESS SHARE until the end
-            time.sleep(seconds)
-            conn.rollback()
-        engine.dispose()
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    time.sleep(0.2)
-    return thread
+def _blocker(url: str, seconds: float) -> LockHolder:
+    """An idle transaction that read ``hot`` (ACCESS SHARE until it ends)."""
+    return LockHolder(url, seconds, "hot").hold()
 
 
 def _config(tmp_path: Path, url: str, retries: int) -> object:
-    cfg = make_project(tmp_path, url, [("setup", SETUP), ("add", ADD)])
+    cfg = make_project(tmp_path, url, [("setup", setup()), ("add", ADD_IN_EXPAND)])
     command.upgrade(cfg, "setup")
     cfg.cmd_opts = argparse.Namespace(
         x=[
@@ -90,18 +49,16 @@ def test_plain_op_waits_in_short_tries_and_succeeds_after_blocker(
     tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cfg = _config(tmp_path, pg_url, retries=20)
-    writer = Writer(pg_url)
-    writer.start()
+    writer = _writer(pg_url)
     blocker = _blocker(pg_url, 2.0)
-    began = time.perf_counter()
+    began = time.monotonic()
     command.upgrade(cfg, "zdm-phase:1")  # type: ignore[arg-type]
     blocker.join()
-    writer.stop.set()
-    writer.join()
+    writer.stop()
     assert writer.errors == []
     # writers went on between the short tries (without the lock timeout the first try
     # would queue them until the blocker ends); worst latency is measured by make bench
-    assert sum(1 for t in writer.finished if began + 0.2 <= t <= began + 1.6) > 0
+    assert writer.completed_between(began + 0.2, began + 1.6) > 0
     err = capsys.readouterr().err
     assert "The expand of add (add) waited for 'hot' (blocked by pid " in err
     assert "rolled back (every lock released), retrying in" in err
@@ -113,13 +70,11 @@ def test_plain_op_waits_in_short_tries_and_succeeds_after_blocker(
 
 def test_plain_op_fails_clearly_when_blocker_outlasts_retries(tmp_path: Path, pg_url: str) -> None:
     cfg = _config(tmp_path, pg_url, retries=2)
-    writer = Writer(pg_url)
-    writer.start()
+    writer = _writer(pg_url)
     blocker = _blocker(pg_url, 3.0)
     with pytest.raises(CommandError) as err:
         command.upgrade(cfg, "zdm-phase:1")  # type: ignore[arg-type]
-    writer.stop.set()
-    writer.join()
+    writer.stop()
     blocker.join()
     assert "The expand of add (add) failed and was rolled back" in str(err.value)
     assert "lock timeout" in str(err.value)
@@ -135,7 +90,9 @@ def test_plain_op_fails_clearly_when_blocker_outlasts_retries(tmp_path: Path, pg
 
 
 def test_offline_phase_sets_the_lock_timeout(tmp_path: Path) -> None:
-    cfg = make_project(tmp_path, "postgresql://offline/none", [("setup", SETUP), ("add", ADD)])
+    cfg = make_project(
+        tmp_path, "postgresql://offline/none", [("setup", setup()), ("add", ADD_IN_EXPAND)]
+    )
     buf = io.StringIO()
     cfg.output_buffer = buf
     command.upgrade(cfg, "zdm-phase:1", sql=True)

@@ -7,59 +7,30 @@ holder."""
 from __future__ import annotations
 
 import argparse
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.util import CommandError
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
+from alembic_zdm.testing.load import LockHolder
 from alembic_zdm.testing.project import make_project
 
-SETUP = """
-def upgrade():
-    op.execute("CREATE TABLE hot (id INTEGER PRIMARY KEY AUTO_INCREMENT, v INTEGER)")
-
-def downgrade():
-    op.execute("DROP TABLE hot")
-"""
-
-ADD = """
-def expand():
-    op.add_column("hot", sa.Column("w", sa.Integer, nullable=True))
-
-def undo_expand():
-    op.drop_column("hot", "w")
-"""
+from .hot import ADD_IN_EXPAND, setup
 
 
 def test_plain_op_gives_up_after_lock_wait_timeout(tmp_path: Path, mysql_url: str) -> None:
-    cfg = make_project(tmp_path, mysql_url, [("setup", SETUP), ("add", ADD)])
+    cfg = make_project(tmp_path, mysql_url, [("setup", setup("mysql")), ("add", ADD_IN_EXPAND)])
     command.upgrade(cfg, "setup")
     cfg.cmd_opts = argparse.Namespace(x=["zdm_retries=2", "zdm_retry_base_ms=200"])
-    release = threading.Event()
-    holding = threading.Event()
-
-    def hold() -> None:
-        engine = create_engine(mysql_url)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT count(*) FROM hot"))  # metadata lock until the end
-            holding.set()
-            release.wait(10)
-            conn.rollback()
-        engine.dispose()
-
-    holder = threading.Thread(target=hold, daemon=True)
-    holder.start()
-    holding.wait(5)
+    holder = LockHolder(mysql_url, 10, "hot").hold()  # metadata lock until released
     started = time.monotonic()
     with pytest.raises(CommandError) as err:
         command.upgrade(cfg, "zdm-phase:1")
     waited = time.monotonic() - started
-    release.set()
-    holder.join(10)
+    holder.release()
     assert "Lock wait timeout exceeded" in str(err.value)
     assert str(err.value).startswith("Could not lock table 'hot' for 'ALTER TABLE hot ADD COLUMN")
     assert "after 2 attempts" in str(err.value)

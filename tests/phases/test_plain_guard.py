@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,45 +15,13 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.util import CommandError
 
+from alembic_zdm.testing.load import LockHolder
 from alembic_zdm.testing.project import make_project
 
-SETUP = """
-def upgrade():
-    op.execute("CREATE TABLE hot (id serial PRIMARY KEY, v int)")
+from .hot import add_recording, setup
 
-def downgrade():
-    op.execute("DROP TABLE hot")
-"""
-
-ADD = """
-def upgrade():
-    op.add_column("hot", sa.Column("w", sa.Integer, nullable=True))
-    op.execute("CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lock_timeout")
-
-def downgrade():
-    op.execute("DROP TABLE seen")
-    op.drop_column("hot", "w")
-"""
-
-
-class Blocker(threading.Thread):
-    """An idle transaction that has read ``hot`` (ACCESS SHARE) for *seconds*."""
-
-    def __init__(self, url: str, seconds: float) -> None:
-        super().__init__(daemon=True)
-        self.url, self.seconds = url, seconds
-        self.ready = threading.Event()
-        self.pid = 0
-
-    def run(self) -> None:
-        engine = sa.create_engine(self.url)
-        with engine.connect() as conn:
-            self.pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-            conn.execute(sa.text("SELECT count(*) FROM hot"))
-            self.ready.set()
-            time.sleep(self.seconds)
-            conn.rollback()
-        engine.dispose()
+SETUP = setup()
+ADD = add_recording("current_setting('lock_timeout')")
 
 
 def _project(tmp_path: Path, url: str, *x: str, extra: str = "") -> Any:
@@ -64,11 +31,9 @@ def _project(tmp_path: Path, url: str, *x: str, extra: str = "") -> Any:
     return cfg
 
 
-def _blocked(url: str, seconds: float) -> Blocker:
-    blocker = Blocker(url, seconds)
-    blocker.start()
-    blocker.ready.wait(5)
-    return blocker
+def _blocked(url: str, seconds: float) -> LockHolder:
+    """An idle transaction that has read ``hot`` (ACCESS SHARE) for *seconds*."""
+    return LockHolder(url, seconds, "hot").hold()
 
 
 @pytest.mark.postgresql
@@ -88,7 +53,7 @@ def test_plain_revision_retries_and_names_the_blocker(
         err,
     )
     assert "rolled back (every lock released)" in err
-    assert sql("SELECT lock_timeout FROM seen") == [("300ms",)]
+    assert sql("SELECT v FROM seen") == [("300ms",)]
     assert sql("SELECT version_num FROM alembic_version") == [("add",)]
 
 
@@ -122,14 +87,14 @@ def test_the_users_own_lock_timeout_is_kept(tmp_path: Path, pg_url: str, sql) ->
     )
     cfg = _project(tmp_path, url)
     command.upgrade(cfg, "head")
-    assert sql("SELECT lock_timeout FROM seen") == [("1234ms",)]
+    assert sql("SELECT v FROM seen") == [("1234ms",)]
 
 
 @pytest.mark.postgresql
 def test_guard_plain_revisions_false_leaves_alembic_alone(tmp_path: Path, pg_url: str, sql) -> None:
     cfg = _project(tmp_path, pg_url, "zdm_guard_plain_revisions=false")
     command.upgrade(cfg, "head")
-    assert sql("SELECT lock_timeout FROM seen") == [("0",)]
+    assert sql("SELECT v FROM seen") == [("0",)]
 
 
 @pytest.mark.postgresql
@@ -138,7 +103,7 @@ def test_each_revision_of_a_per_migration_project_is_guarded(
 ) -> None:
     cfg = _project(tmp_path, pg_url, extra=", transaction_per_migration=True")
     command.upgrade(cfg, "head")
-    assert sql("SELECT lock_timeout FROM seen") == [("300ms",)]
+    assert sql("SELECT v FROM seen") == [("300ms",)]
 
 
 @pytest.mark.postgresql
@@ -190,4 +155,4 @@ def test_first_upgrade_of_a_fresh_database_is_retried(
     command.upgrade(cfg, "head")
     blocker.join(10)
     assert sql("SELECT version_num FROM alembic_version") == [("add",)]
-    assert sql("SELECT lock_timeout FROM seen") == [("300ms",)]
+    assert sql("SELECT v FROM seen") == [("300ms",)]

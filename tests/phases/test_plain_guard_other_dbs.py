@@ -8,7 +8,6 @@ transaction to roll back). SQLite gets the lock timeout as its busy timeout.
 from __future__ import annotations
 
 import argparse
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -23,45 +22,13 @@ from alembic.util import CommandError
 from alembic_zdm.config import ZdmSettings
 from alembic_zdm.dialects import dialect_support
 from alembic_zdm.execution.guard import StatementGuard
+from alembic_zdm.testing.load import LockHolder
 from alembic_zdm.testing.project import make_project
 
-MY_SETUP = """
-def upgrade():
-    op.execute("CREATE TABLE hot (id INTEGER PRIMARY KEY AUTO_INCREMENT, v INTEGER)")
+from .hot import add_recording, setup
 
-def downgrade():
-    op.execute("DROP TABLE hot")
-"""
-
-MY_ADD = """
-def upgrade():
-    op.add_column("hot", sa.Column("w", sa.Integer, nullable=True))
-    op.execute("CREATE TABLE seen AS SELECT @@SESSION.lock_wait_timeout AS v")
-
-def downgrade():
-    op.execute("DROP TABLE seen")
-    op.drop_column("hot", "w")
-"""
-
-
-class MyHolder(threading.Thread):
-    """An open transaction that has read ``hot`` (a shared metadata lock) for *seconds*."""
-
-    def __init__(self, url: str, seconds: float) -> None:
-        super().__init__(daemon=True)
-        self.url, self.seconds = url, seconds
-        self.ready = threading.Event()
-        self.pid = 0
-
-    def run(self) -> None:
-        engine = sa.create_engine(self.url)
-        with engine.connect() as conn:
-            self.pid = conn.execute(sa.text("SELECT CONNECTION_ID()")).scalar_one()
-            conn.execute(sa.text("SELECT count(*) FROM hot"))
-            self.ready.set()
-            time.sleep(self.seconds)
-            conn.rollback()
-        engine.dispose()
+MY_SETUP = setup("mysql")
+MY_ADD = add_recording("@@SESSION.lock_wait_timeout")
 
 
 def _my_project(tmp_path: Path, url: str, *x: str) -> Any:
@@ -85,9 +52,7 @@ def test_mariadb_plain_statement_is_retried_until_the_holder_ends(
     tmp_path: Path, mysql_url: str
 ) -> None:
     cfg = _my_project(tmp_path, mysql_url, "zdm_retries=30", "zdm_retry_cap_ms=500")
-    holder = MyHolder(mysql_url, 2.5)
-    holder.start()
-    holder.ready.wait(5)
+    holder = LockHolder(mysql_url, 2.5, "hot").hold()  # a shared metadata lock
     started = time.monotonic()
     command.upgrade(cfg, "head")
     elapsed = time.monotonic() - started
@@ -101,9 +66,7 @@ def test_mariadb_plain_statement_is_retried_until_the_holder_ends(
 @pytest.mark.mysql
 def test_mariadb_final_error_names_the_holder(tmp_path: Path, mysql_url: str) -> None:
     cfg = _my_project(tmp_path, mysql_url, "zdm_retries=2")
-    holder = MyHolder(mysql_url, 6)
-    holder.start()
-    holder.ready.wait(5)
+    holder = LockHolder(mysql_url, 6, "hot").hold()
     with pytest.raises(CommandError) as err:
         command.upgrade(cfg, "head")
     holder.join(10)
