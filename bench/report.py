@@ -41,6 +41,8 @@ class Report:
     """The first runner's index build, alone and with a second runner waiting."""
     replica_lag: ReplicaLag | None = None
     """A backfill against a slow streaming replica, gated and naive."""
+    conversion_output: str | None = None
+    """The conversion-trigger table (:mod:`bench.conversion`), as printed."""
 
     @property
     def misses(self) -> list[Target]:
@@ -87,6 +89,7 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "targets": [{**dataclasses.asdict(t), "verdict": t.verdict} for t in report.targets],
         "lint_benchmark_output": report.lint_output,
+        "conversion_output": report.conversion_output,
         "import_profile": report.import_profile,
         "two_runners": None
         if report.two_runners is None
@@ -283,6 +286,9 @@ def results_markdown(report: Report) -> str:
         parts += ["## Backfill with a slow replica", "", markdown(report.replica_lag), ""]
     if report.overheads:
         parts += ["## Overheads of the installed plugin", "", overhead_table(report.overheads), ""]
+    if report.conversion_output is not None:
+        text = report.conversion_output.rstrip()
+        parts += ["## Conversion trigger (safe_change_column_type)", "", "```text", text, "```", ""]
     if report.lint_output is not None:
         parts += ["## Linter benchmark", "", "```text", report.lint_output.rstrip(), "```", ""]
     return "\n".join(parts)
@@ -402,6 +408,9 @@ def docs_markdown(report: Report, plot_prefix: str) -> str:
         parts += ["## Backfill", "", backfill_table(report.backfill), ""]
     if report.overheads:
         parts += ["## Overheads of the installed plugin", "", overhead_table(report.overheads), ""]
+    if report.conversion_output is not None:
+        text = report.conversion_output.rstrip()
+        parts += ["## Conversion trigger (safe_change_column_type)", "", "```text", text, "```", ""]
     if report.lint_output is not None:
         parts += ["## Linter speed", "", "```text", report.lint_output.rstrip(), "```", ""]
     parts.append(
@@ -434,6 +443,7 @@ def from_json(data: dict[str, Any]) -> Report:
         settings=BenchSettings(**data["settings"]),
         machine=data["machine"],
         lint_output=data.get("lint_benchmark_output"),
+        conversion_output=data.get("conversion_output"),
         duration_s=data["duration_s"],
         import_profile=data.get("import_profile", ""),
     )

@@ -1,7 +1,8 @@
 """The benchmark runner: ``python -m bench [--quick]`` or ``python bench/run.py [--quick]``.
 
 Runs every scenario the naive way and the alembic-zdm way, without and with a
-long-running transaction, then the backfill and overhead measurements and the linter
+long-running transaction, then the backfill, conversion-trigger and overhead
+measurements and the linter
 benchmark (``bench/lint_bench.py``, when present); prints every target with its
 measured value and PASS/MISS; writes ``bench/results/<timestamp>.json``,
 ``bench/results/latest.md`` and the plots; a full run also rewrites
@@ -25,7 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the top-level ``bench`` i
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import backfill as backfill_bench
-from bench import overhead, plots, replica_lag, report, targets, two_runners
+from bench import conversion, overhead, plots, replica_lag, report, targets, two_runners
 from bench.database import SeededServer, server_url
 from bench.load import LoadWorker
 from bench.machine import describe
@@ -47,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-backfill", action="store_true", help="skip the backfill benchmark")
     parser.add_argument("--no-overhead", action="store_true", help="skip the overhead benchmark")
     parser.add_argument("--no-lint", action="store_true", help="skip the linter benchmark")
+    parser.add_argument(
+        "--no-conversion", action="store_true", help="skip the conversion-trigger benchmark"
+    )
     parser.add_argument(
         "--no-two-runners", action="store_true", help="skip the two-runners benchmark"
     )
@@ -190,6 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.close()
     if not args.no_replica_lag:
         rep.replica_lag = replica_lag.run(settings, _log)
+    if not args.no_conversion:
+        lines: list[str] = []
+        conversion.run(
+            server_url(), settings.conversion_rows, lambda line: (_log(line), lines.append(line))
+        )
+        rep.conversion_output = "\n".join(lines)
     if not args.no_overhead:
         measures = (
             overhead.import_overhead,

@@ -38,6 +38,8 @@ class BenchSettings:
     """``alembic upgrade head`` runs per side (fresh SQLite database each)."""
     two_runner_reps: int = 5
     """Index builds per side, alone and with a second runner waiting (bench/two_runners.py)."""
+    conversion_rows: int = 200_000
+    """Rows of the table whose type changes in the conversion-trigger run (bench/conversion.py)."""
     quick: bool = False
 
     @classmethod
@@ -59,5 +61,6 @@ class BenchSettings:
             overhead_import_reps=10,
             overhead_upgrade_reps=3,
             two_runner_reps=2,
+            conversion_rows=50_000,
             quick=True,
         )
