@@ -1,14 +1,16 @@
-"""The same pattern op through the real runner on MariaDB (with live old- and new-app
-writers) and on SQLite (one writer: writes between the phases)."""
+"""The same pattern op through the real runner on MariaDB and SQLite, with live old- and
+new-app writers through every phase (on SQLite they wait for the migration's write
+lock, which it takes up front: ``BEGIN IMMEDIATE``)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
+from alembic_zdm.testing.load import running
 from alembic_zdm.testing.project import make_project
 
 from .test_pattern_through_runner import Writer
@@ -70,65 +72,36 @@ def _counts(url: str) -> tuple[int, int]:
         engine.dispose()
 
 
-def test_safe_rename_column_through_the_runner_on_mariadb(tmp_path: Path, mysql_url: str) -> None:
-    cfg = make_project(tmp_path, mysql_url, [("setup", SETUP), ("rename", RENAME)])
+@pytest.mark.parametrize("db", ["mysql", "sqlite"])
+def test_safe_rename_column_through_the_runner_under_load(
+    tmp_path: Path, db: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(f"{db}_url")
+    cfg = make_project(tmp_path, url, [("setup", SETUP), ("rename", RENAME)])
     command.upgrade(cfg, "setup")
-    old_app = Writer(mysql_url, "name", range(1, 5001, 2))
-    old_app.start()
-    time.sleep(0.2)
-    command.upgrade(cfg, "zdm-phase:1")
-    new_app = Writer(mysql_url, "full_name", range(2, 5001, 2))
-    new_app.start()
-    time.sleep(0.2)
-    command.upgrade(cfg, "zdm-phase:2")
-    time.sleep(0.2)
-    old_app.stop()
-    command.upgrade(cfg, "head")
-    time.sleep(0.2)
-    new_app.stop()
+    old_app = Writer(url, "name", range(1, 5001, 2))
+    new_app = Writer(url, "full_name", range(2, 5001, 2))
+    with running(old_app):
+        old_app.advance()
+        command.upgrade(cfg, "zdm-phase:1")
+        with running(new_app):  # new code may roll out gradually from here on
+            new_app.advance()
+            command.upgrade(cfg, "zdm-phase:2")
+            old_app.advance()
+            old_app.stop()  # the deploy is complete: no old code left
+            command.upgrade(cfg, "head")
+            new_app.advance()
 
     assert old_app.errors == [] and new_app.errors == []
     assert len(old_app.inserted) > 0 and len(new_app.inserted) > 0
-    assert _columns(mysql_url) == {"id", "full_name", "score"}
-    total, missing = _counts(mysql_url)
+    assert _columns(url) == {"id", "full_name", "score"}
+    total, missing = _counts(url)
     assert total == 5000 + len(old_app.inserted) + len(new_app.inserted)
     assert missing == 0
 
     command.downgrade(cfg, "setup")
-    assert _columns(mysql_url) == {"id", "name", "score"}
-    assert _name_column(mysql_url) == (False, None)  # NOT NULL, no default: as before
-
-
-def test_safe_rename_column_through_the_runner_on_sqlite(tmp_path: Path, sqlite_url: str) -> None:
-    cfg = make_project(tmp_path, sqlite_url, [("setup", SETUP), ("rename", RENAME)])
-    command.upgrade(cfg, "setup")
-    engine = create_engine(sqlite_url)
-
-    def write(sql: str, value: str) -> None:
-        with engine.begin() as conn:
-            conn.execute(text(sql), {"v": value})
-
-    command.upgrade(cfg, "zdm-phase:1")
-    write("INSERT INTO people (name) VALUES (:v)", "old-code")  # old code still works
-    write("INSERT INTO people (full_name) VALUES (:v)", "new-code")  # and new code too
-    write("UPDATE people SET name = :v WHERE id = 1", "renamed-by-old")
-    command.upgrade(cfg, "zdm-phase:2")
-    write("UPDATE people SET full_name = :v WHERE id = 2", "renamed-by-new")
-    command.upgrade(cfg, "head")
-    with engine.connect() as conn:
-        rows = dict(
-            conn.execute(
-                text("SELECT id, full_name FROM people WHERE id IN (1, 2, 5001, 5002)")
-            ).all()
-        )
-    engine.dispose()
-    assert rows == {1: "renamed-by-old", 2: "renamed-by-new", 5001: "old-code", 5002: "new-code"}
-    assert _columns(sqlite_url) == {"id", "full_name", "score"}
-    assert _counts(sqlite_url) == (5002, 0)
-
-    command.downgrade(cfg, "setup")
-    assert _columns(sqlite_url) == {"id", "name", "score"}
-    assert _name_column(sqlite_url) == (False, None)  # NOT NULL again
+    assert _columns(url) == {"id", "name", "score"}
+    assert _name_column(url) == (False, None)  # NOT NULL, no default: as before
 
 
 SPLIT = """
