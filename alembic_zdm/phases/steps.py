@@ -127,7 +127,10 @@ class Executor:
             if self.online and can_write(ctx):
                 with own_transaction(ctx):
                     kept = resume.what_stayed(self.store, ctx.connection, rev.revision, step.phase)
-                    status = PARTIAL if kept or committed else FAILED
+                    # an undo rolled back whole leaves its phase applied: still done (a
+                    # 'failed' row would make the next downgrade skip this undo)
+                    failed = DONE if step.undo else FAILED
+                    status = PARTIAL if kept or committed else failed
                     self.store.finish(conn, rev.revision, step.phase, status, _one_line(exc))
             if isinstance(exc, ZdmError) and not kept:
                 raise
