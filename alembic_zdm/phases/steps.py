@@ -134,26 +134,32 @@ class Executor:
                     self.store.finish(conn, rev.revision, step.phase, status, _one_line(exc))
             if isinstance(exc, ZdmError) and not kept:
                 raise
-            if committed or kept:
-                parts = "; ".join(
-                    p for p in (self.step_log.describe() if committed else "", kept) if p
-                )
-                text = (
-                    f"The {step.describe()} failed after it had committed part of its work "
-                    f"({parts} stay committed, state 'partial'; only what followed was rolled "
-                    f"back): {_one_line(exc)}; fix the cause and run the same command again to "
-                    "continue from there (statements already done are skipped), or run "
-                    "'alembic-zdm rollback' to undo them."
-                )
-            else:
-                text = (
-                    f"The {step.describe()} failed and was rolled back: {_one_line(exc)}; fix "
-                    "the cause and run the same command again to continue from this phase."
-                )
+            text = self._failure_text(step, exc, committed, kept)
             failure = PhaseFailedError(text)
             failure._zdm_reported = True  # type: ignore[attr-defined]
             raise failure from exc
         self._emit("step:complete", step, duration_s=time.monotonic() - started)
+
+    def _failure_text(self, step: PlanStep, exc: Exception, committed: bool, kept: Any) -> str:
+        """The one sentence a failed step ends with: what ran, what stays, what to do."""
+        if not self.online:
+            return (
+                f"The {step.describe()} cannot be rendered as offline SQL: {_one_line(exc)} "
+                "(nothing ran, and no script is printed)."
+            )
+        if committed or kept:
+            parts = "; ".join(p for p in (self.step_log.describe() if committed else "", kept) if p)
+            return (
+                f"The {step.describe()} failed after it had committed part of its work "
+                f"({parts} stay committed, state 'partial'; only what followed was rolled "
+                f"back): {_one_line(exc)}; fix the cause and run the same command again to "
+                "continue from there (statements already done are skipped), or run "
+                "'alembic-zdm rollback' to undo them."
+            )
+        return (
+            f"The {step.describe()} failed and was rolled back: {_one_line(exc)}; fix "
+            "the cause and run the same command again to continue from this phase."
+        )
 
     def _wait_until_healthy(self, step: PlanStep) -> None:
         """Health gates before every step, the contract gate before contract (DESIGN §13)."""

@@ -11,13 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.config import Config
 
 from alembic_zdm.cli import main as zdm_main
+from alembic_zdm.errors import PhaseFailedError
 from alembic_zdm.testing.project import make_project
 
-from .conftest import current_heads, log_entries, state_rows, three_phased_project
+from .conftest import ITEMS, current_heads, log_entries, state_rows, three_phased_project
 
 BIN = Path(sys.executable).parent
 
@@ -52,6 +54,31 @@ def test_offline_sql_prints_exactly_the_selected_phases(tmp_path: Path) -> None:
         "UPDATE alembic_version SET version_num='r3' WHERE alembic_version.version_num = 'r2'"
         in out3
     )
+
+
+# warehouse 1fdf5dc6bbf3's shape: a data migration that iterates over a query's rows,
+# which an offline run cannot have (the mock connection returns None)
+ROWS_LOOP = """
+def upgrade():
+    for row in op.get_bind().execute(sa.text("SELECT id FROM items")):
+        op.execute(sa.text("UPDATE items SET id = id WHERE id = :i").bindparams(i=row[0]))
+
+def downgrade():
+    pass
+"""
+
+
+def test_offline_step_that_cannot_render_does_not_claim_a_rollback(tmp_path: Path) -> None:
+    cfg = make_project(tmp_path, "postgresql://offline/none", [("i1", ITEMS), ("i2", ROWS_LOOP)])
+    buf = io.StringIO()
+    cfg.output_buffer = buf
+    with pytest.raises(PhaseFailedError) as failed:
+        command.upgrade(cfg, "zdm-phase:1", sql=True)
+    message = str(failed.value)
+    assert "rolled back" not in message and "run the same command again" not in message
+    assert "expand of i2" in message and "cannot be rendered as offline SQL" in message
+    assert "not iterable" in message
+    assert buf.getvalue() == ""  # the script is written only when every step rendered
 
 
 def test_offline_range_start_is_respected(tmp_path: Path) -> None:
