@@ -21,7 +21,8 @@ Then, each command in its own interpreter:
 * **stock**: ``alembic upgrade head`` with alembic-zdm's ``alembic.plugins`` entry
   point hidden (as bench/overhead.py does), then ``downgrade base``;
 * **phased**: with the plugin, in a fresh database, ``upgrade zdm-phase:1``,
-  ``zdm-phase:2``, ``head``, then ``downgrade base``;
+  ``zdm-phase:2``, ``head``, ``alembic-zdm doctor`` (it must find nothing), then
+  ``downgrade base``;
 * **head**: with the plugin, in a fresh database, ``upgrade head``, ``downgrade base``;
 * **lint**: ``alembic-zdm lint`` over the revision files, counted per rule.
 
@@ -69,11 +70,15 @@ def entry_points(**params):
     return found
 md.entry_points = entry_points
 exec(os.environ.get("ZDM_HISTORY_PRELUDE", ""))
-from alembic.config import main
 start = time.perf_counter()
 code = 0
 try:
-    main(["-c", sys.argv[2], *sys.argv[3:]])
+    if sys.argv[3] == "alembic-zdm":
+        from alembic_zdm.cli import main as zdm
+        code = zdm(["-c", sys.argv[2], *sys.argv[4:]]) or 0
+    else:
+        from alembic.config import main
+        main(["-c", sys.argv[2], *sys.argv[3:]])
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else 1
 loaded = "alembic_zdm.plugin" in sys.modules
@@ -134,6 +139,7 @@ def _last_error(log: str) -> str | None:
 
 def write_ini(workdir: Path, script_location: Path, url: str) -> None:
     """An alembic.ini for the exported history at *url* (``url`` too: warehouse reads it)."""
+    url = url.replace("%", "%%")
     (workdir / "alembic.ini").write_text(
         textwrap.dedent(
             f"""\
@@ -174,7 +180,7 @@ _PLANS = {
     "phased": (
         "plugin",
         [["upgrade", "zdm-phase:1"], ["upgrade", "zdm-phase:2"], ["upgrade", "head"]]
-        + [["downgrade", "base"]],
+        + [["alembic-zdm", "doctor"], ["downgrade", "base"]],
     ),
     "head": ("plugin", [["upgrade", "head"], ["downgrade", "base"]]),
 }
@@ -211,6 +217,9 @@ class Report:
         if self.runs and self.error("stock", "upgrade"):
             return ["stock upgrade head failed: nothing to compare (fix the stand-ins)"]
         found = []
+        doctor = self.error("phased", "alembic-zdm")
+        if doctor:
+            found.append(f"doctor after zdm-phase:1 -> :2 -> head: {doctor}")
         for run in ("phased", "head"):
             for verb in ("upgrade", "downgrade"):
                 key = f"{run} {verb}"
@@ -380,6 +389,9 @@ def summary(report: Report) -> str:
     out.append(f"  stock catalog: {size}")
     for run, outcomes in report.runs.items():
         out += [f"  {run} {o.command}: FAILED: {o.error}" for o in outcomes if o.error]
+    if any(o.command == "alembic-zdm doctor" for o in report.runs.get("phased", [])):
+        found = report.error("phased", "alembic-zdm")
+        out.append(f"  doctor after zdm-phase:1 -> :2 -> head: {found or 'no leftovers'}")
     for key in ("phased upgrade", "head upgrade", "phased downgrade", "head downgrade"):
         lines = report.diffs.get(key)
         note = ""
