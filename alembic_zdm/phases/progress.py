@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .model import Phase
+from .transactions import in_autocommit
 
 log = logging.getLogger("alembic.runtime.zdm")
 
@@ -227,7 +228,10 @@ class StepProgress:
         if not forgiving:
             return execute()
         conn = self.connection()
-        nested = conn.begin_nested() if savepoint and conn.in_transaction() else None
+        # no savepoint on an autocommit connection (a revision's own autocommit_block():
+        # SQLAlchemy has a transaction object there, the database has no transaction)
+        in_block = savepoint and conn.in_transaction() and not in_autocommit(conn)
+        nested = conn.begin_nested() if in_block else None
         try:
             result = execute()
         except Exception as exc:

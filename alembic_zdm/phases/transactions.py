@@ -167,7 +167,7 @@ class StepLog:
             return
         if _NOT_WORK.match(sql):
             return
-        if _autocommit(conn):
+        if in_autocommit(conn):
             self.committed.append(sql)
         else:
             self.pending.append(sql)
@@ -181,7 +181,7 @@ class StepLog:
         self.rolled_back_by_revision = True
 
 
-def _autocommit(conn: Any) -> bool:
+def in_autocommit(conn: Any) -> bool:
     """True when each statement commits by itself (an ``AUTOCOMMIT`` isolation level)."""
     check = getattr(conn, "_is_autocommit_isolation", None)
     if check is not None:
