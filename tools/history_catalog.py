@@ -234,6 +234,16 @@ def lint_counts(versions: Path, target: str, workdir: Path) -> dict[str, int]:
 
 def heads(versions: Path) -> list[str]:
     """The head revisions of the files in *versions* (read as AST, not imported)."""
+    revisions, below = _graph(versions)
+    return sorted(revisions - below)
+
+
+def revision_ids(versions: Path) -> list[str]:
+    """Every revision id of the files in *versions*."""
+    return sorted(_graph(versions)[0])
+
+
+def _graph(versions: Path) -> tuple[set[str], set[str]]:
     revisions: set[str] = set()
     below: set[str] = set()
     for path in versions.rglob("*.py"):
@@ -257,4 +267,4 @@ def heads(versions: Path) -> list[str]:
                 continue
             values = value if isinstance(value, tuple | list) else [value]
             (revisions if name == "revision" else below).update(v for v in values if v)
-    return sorted(revisions - below)
+    return revisions, below

@@ -4,7 +4,7 @@ Usage (from the repository root, in its virtualenv, PostgreSQL from ``$ZDM_TEST_
 
     python tools/real_histories.py MIRROR [PATH] [--history NAME]
     python tools/real_histories.py --mirrors ROOT [--history NAME ...] [--add-phased]
-        [--json FILE] [--keep]
+        [--kill REV ... [--kill-delays 0,0.01,0.05,0.2]] [--json FILE] [--keep]
 
 ``MIRROR`` is a bare git clone of a project (``git clone --mirror URL``); ``PATH`` the
 folder of its migrations inside it (default: the path in history_table.py).
@@ -31,6 +31,8 @@ table left out) must equal stock's. Where the history's own ``downgrade()`` fail
 stock too, both sides are then taken down to the revision whose undo failed and compared
 there. ``--add-phased`` first puts a phased revision of our own on top of the history's
 head, so the phase runner also meets the history's env.py with a phased revision pending.
+``--kill REV`` SIGKILLs the runner inside revision REV, re-runs, and compares again
+(history_kill.py).
 A summary per history gives the revisions, the transaction shapes found in them, the
 lint counts, the differences, the times and the state rows. Exit status 1 when a catalog
 differs or a plugin run fails where stock passed.
@@ -41,137 +43,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 from typing import Any
 
-from history_catalog import catalog, diff, heads, lint_counts, shapes, state_counts
+from history_catalog import catalog, diff, heads, lint_counts, revision_ids, shapes, state_counts
+from history_kill import KillRun, kill_runs
+from history_kill import problems as kill_problems
+from history_runner import Databases, Outcome, alembic, export, write_ini
 from history_table import HISTORIES, PROBE, History, install_packages, write_stubs
-
-from alembic_zdm.testing.databases import base_postgres_url, create_database, drop_database
-
-# -- running Alembic in its own interpreter ------------------------------------------
-
-_RUNNER = """
-import os, sys, time, json
-import importlib.metadata as md
-hide = sys.argv[1] == "stock"
-original = md.entry_points
-def entry_points(**params):
-    found = original(**params)
-    if hide and params.get("group") == "alembic.plugins":
-        return md.EntryPoints(ep for ep in found if ep.name != "alembic_zdm")
-    return found
-md.entry_points = entry_points
-exec(os.environ.get("ZDM_HISTORY_PRELUDE", ""))
-start = time.perf_counter()
-code = 0
-try:
-    if sys.argv[3] == "alembic-zdm":
-        from alembic_zdm.cli import main as zdm
-        code = zdm(["-c", sys.argv[2], *sys.argv[4:]]) or 0
-    else:
-        from alembic.config import main
-        main(["-c", sys.argv[2], *sys.argv[3:]])
-except SystemExit as exc:
-    code = exc.code if isinstance(exc.code, int) else 1
-loaded = "alembic_zdm.plugin" in sys.modules
-print("ZDM_HISTORY " + json.dumps([time.perf_counter() - start, loaded, code]))
-"""
-
-
-@dataclasses.dataclass
-class Outcome:
-    """One Alembic command: how long it took and how it ended."""
-
-    command: str
-    seconds: float
-    error: str | None
-    log: str
-
-
-def alembic(side: str, workdir: Path, url: str, history: History, *args: str) -> Outcome:
-    """Run ``alembic ARGS`` as *side* (``stock`` hides the plugin) in a fresh interpreter."""
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=str(workdir / "stubs"),
-        ZDM_HISTORY_URL=url,
-        ZDM_HISTORY_PRELUDE=history.prelude,
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", _RUNNER, side, str(workdir / "alembic.ini"), *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    log = done.stdout + done.stderr
-    marker = [line for line in done.stdout.splitlines() if line.startswith("ZDM_HISTORY ")]
-    if not marker:
-        return Outcome(" ".join(args), 0.0, _last_error(log) or "interpreter died", log)
-    seconds, loaded, code = json.loads(marker[-1].split(" ", 1)[1])
-    if loaded != (side != "stock"):
-        raise SystemExit(f"the plugin was {'loaded' if loaded else 'not loaded'} in a {side} run")
-    error = None if code == 0 else (_last_error(log) or f"exit status {code}")
-    return Outcome(" ".join(args), seconds, error, log)
-
-
-_EXCEPTION_LINE = re.compile(r"^([\w.]+\.)?\w*(Error|Exception)\w*: ")
-
-
-def _last_error(log: str) -> str | None:
-    """The line that says why a command failed: the exception, else alembic-zdm's sentence."""
-    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
-    lines = [ln for ln in lines if not ln.startswith("ZDM_HISTORY ")]
-    for wanted in (_EXCEPTION_LINE.match, lambda ln: ln.startswith(("FAILED", "ERROR"))):
-        for line in reversed(lines):
-            if wanted(line):
-                return line.removeprefix("FAILED: ")[:300]
-    return lines[-1][:300] if lines else None
-
-
-def write_ini(workdir: Path, script_location: Path, url: str) -> None:
-    """An alembic.ini for the exported history at *url* (``url`` too: warehouse reads it)."""
-    url = url.replace("%", "%%")
-    (workdir / "alembic.ini").write_text(
-        textwrap.dedent(
-            f"""\
-            [alembic]
-            script_location = {script_location}
-            sqlalchemy.url = {url}
-            url = {url}
-
-            [loggers]
-            keys = root
-
-            [handlers]
-            keys = console
-
-            [formatters]
-            keys = generic
-
-            [logger_root]
-            level = WARNING
-            handlers = console
-
-            [handler_console]
-            class = StreamHandler
-            args = (sys.stderr,)
-            formatter = generic
-
-            [formatter_generic]
-            format = %%(levelname)s %%(name)s %%(message)s
-            """
-        )
-    )
-
 
 # -- one history, end to end -------------------------------------------------------------
 
@@ -198,6 +81,7 @@ class Report:
     diffs: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     states: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     catalog_size: dict[str, int] = dataclasses.field(default_factory=dict)
+    kills: dict[str, list[KillRun]] = dataclasses.field(default_factory=dict)
     common_downgrade: str | None = None
     """The revision both sides were downgraded to, when ``downgrade base`` fails in stock."""
 
@@ -220,6 +104,7 @@ class Report:
         doctor = self.error("phased", "alembic-zdm")
         if doctor:
             found.append(f"doctor after zdm-phase:1 -> :2 -> head: {doctor}")
+        found += [f"{rev} {p}" for rev, runs in self.kills.items() for p in kill_problems(runs)]
         for run in ("phased", "head"):
             for verb in ("upgrade", "downgrade"):
                 key = f"{run} {verb}"
@@ -229,44 +114,6 @@ class Report:
                 if self.diffs.get(key) and not stock_failed:
                     found.append(f"{key}: {len(self.diffs[key])} catalog differences")
         return found
-
-
-class Databases:
-    """Fresh databases of one dialect, each dropped by :meth:`drop_all`."""
-
-    def __init__(self, dialect: str, workdir: Path) -> None:
-        self.dialect, self.workdir = dialect, workdir
-        self.made: list[str] = []
-
-    def new(self, label: str) -> str:
-        """The URL of a new empty database."""
-        if self.dialect == "sqlite":
-            url = f"sqlite:///{self.workdir / (label + '.db')}"
-        else:
-            url = create_database(base_postgres_url(), prefix="zdm_history")
-        self.made.append(url)
-        return url
-
-    def drop_all(self) -> None:
-        """Drop every database made here."""
-        for url in self.made:
-            if self.dialect != "sqlite":
-                drop_database(url)
-
-
-def export(mirror: Path, path: str, into: Path) -> Path:
-    """``git archive HEAD PATH`` of *mirror* unpacked into *into*; the folder's path there."""
-    archive = subprocess.run(
-        ["git", "--git-dir", str(mirror), "archive", "HEAD", path],
-        capture_output=True,
-        check=False,
-    )
-    if archive.returncode != 0:
-        reason = archive.stderr.decode(errors="replace").strip().splitlines()[-1:]
-        raise SystemExit(f"Cannot export {path!r} from {mirror}: {' '.join(reason)}")
-    into.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into / path
 
 
 def add_probe(versions: Path, history: History) -> str:
@@ -281,8 +128,18 @@ def add_probe(versions: Path, history: History) -> str:
     return "zdmprobe0001"
 
 
-def run_history(name: str, mirror: Path, path: str, keep: bool, probe: bool) -> Report:
-    """Export, stub, run stock / phased / head, compare; the :class:`Report`."""
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """What to run besides the three runs: see the module docstring."""
+
+    keep: bool = False
+    probe: bool = False
+    kill: tuple[str, ...] = ()
+    kill_delays: tuple[float, ...] = (0.0, 0.01, 0.05, 0.2)
+
+
+def run_history(name: str, mirror: Path, path: str, options: Options) -> Report:
+    """Export, stub, run stock / phased / head (and kills), compare; the :class:`Report`."""
     history = HISTORIES[name]
     workdir = Path(tempfile.mkdtemp(prefix=f"zdm-history-{name}-"))
     try:
@@ -291,24 +148,32 @@ def run_history(name: str, mirror: Path, path: str, keep: bool, probe: bool) -> 
         report.lint = lint_counts(folder / "versions", history.target, workdir)
         if history.skip:
             return report
-        if probe:
+        if options.probe:
             add_probe(folder / "versions", history)
         write_stubs(history, workdir / "stubs")
         install_packages(history)
         dbs = Databases(history.dialect, workdir)
         try:
-            _runs(report, history, folder, workdir, dbs)
+            reference = _runs(report, history, folder, workdir, dbs)
+            known = set(revision_ids(folder / "versions"))
+            for revision in [r for r in options.kill if r in known] if reference else []:
+                delays = list(options.kill_delays)
+                found = kill_runs(history, folder, workdir, dbs, revision, delays, reference)
+                report.kills[revision] = found
         finally:
             dbs.drop_all()
         return report
     finally:
-        if keep:
+        if options.keep:
             print(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _runs(report: Report, history: History, folder: Path, workdir: Path, dbs: Databases) -> None:
+def _runs(
+    report: Report, history: History, folder: Path, workdir: Path, dbs: Databases
+) -> dict[str, Any] | None:
+    """The three runs and their comparisons; stock's catalog after ``upgrade head``."""
     snapshots: dict[str, dict[str, Any]] = {}
     for run, (side, commands) in _PLANS.items():
         url = dbs.new(run)
@@ -333,6 +198,7 @@ def _runs(report: Report, history: History, folder: Path, workdir: Path, dbs: Da
         reference = snapshots.get("stock " + key.split()[1])
         if reference and key in snapshots:
             report.diffs[key] = diff(reference, snapshots[key])
+    return snapshots.get("stock upgrade")
 
 
 _UNDO_FAILED = re.compile(r"The undo \w+ of (\w+) ")
@@ -411,6 +277,12 @@ def summary(report: Report) -> str:
         f"zdm-phase:1 -> :2 -> head {report.seconds('phased'):.1f} s, "
         f"plugin head {report.seconds('head'):.1f} s"
     )
+    for revision, runs in report.kills.items():
+        bad = kill_problems(runs)
+        out.append(
+            f"  killed inside {revision} at {len(runs)} points, re-run: "
+            + ("; ".join(bad) if bad else "same catalog as stock, every step done")
+        )
     for key, states in report.states.items():
         out.append(f"  state after {key}: " + (json.dumps(states) if states else "no rows"))
     problems = report.problems()
@@ -434,6 +306,9 @@ def as_json(report: Report) -> dict[str, Any]:
         },
         "differences": report.diffs,
         "states": report.states,
+        "kills": {
+            rev: [dataclasses.asdict(run) for run in runs] for rev, runs in report.kills.items()
+        },
         "problems": report.problems(),
     }
 
@@ -471,6 +346,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="put a phased revision of alembic-zdm's own on top of the history's head",
     )
+    parser.add_argument(
+        "--kill",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="SIGKILL the runner inside revision REV, re-run, compare (repeatable)",
+    )
+    parser.add_argument(
+        "--kill-delays",
+        default="0,0.01,0.05,0.2",
+        help="seconds after REV's step starts to kill at (default: %(default)s)",
+    )
     parser.add_argument("--json", type=Path, help="write the reports here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
@@ -487,10 +374,16 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append((name, args.mirror, args.path or HISTORIES[name].path))
     else:
         parser.error("give a MIRROR (and PATH) or --mirrors ROOT")
+    options = Options(
+        keep=args.keep,
+        probe=args.add_phased,
+        kill=tuple(args.kill),
+        kill_delays=tuple(float(d) for d in args.kill_delays.split(",")),
+    )
     reports = []
     for name, mirror, path in jobs:
         print(f"{name}: {HISTORIES[name].repo} {path}", flush=True)
-        reports.append(run_history(name, mirror, path, args.keep, args.add_phased))
+        reports.append(run_history(name, mirror, path, options))
         print(summary(reports[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps([as_json(r) for r in reports], indent=1) + "\n")
