@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -220,15 +221,19 @@ _open_spans: dict[tuple[Any, ...], Any] = {}
 
 
 def _otel_tracer() -> Any:
+    """The OpenTelemetry tracer, once the process has imported OpenTelemetry.
+
+    Spans are recorded only by a tracer provider the application set up, and setting
+    one up imports ``opentelemetry.trace``; until then alembic-zdm does not import it
+    (that import alone costs more than a plain run's whole overhead budget).
+    """
     global _tracer, _tracer_checked
     if not _tracer_checked:
+        trace = sys.modules.get("opentelemetry.trace")
+        if trace is None:
+            return None
         _tracer_checked = True
-        try:
-            from opentelemetry import trace
-        except ImportError:
-            _tracer = None
-        else:
-            _tracer = trace.get_tracer("alembic_zdm")
+        _tracer = trace.get_tracer("alembic_zdm")
     return _tracer
 
 

@@ -148,6 +148,13 @@ class DialectSupport:
         the guard of plain revisions then keeps it."""
         return False
 
+    def session_settings_stick(self, connection: Connection) -> bool:
+        """True when a session-level ``SET`` on *connection* lasts for every later
+        transaction on it: a direct connection, not one through a pooler in transaction
+        mode, where each transaction may run in another server session. ``False`` when
+        it cannot be told (the guard then sets its timeout in every transaction)."""
+        return False
+
     def translate_error(self, error: BaseException, statement: Statement) -> ZdmError | None:
         """A user-facing error for a database error the user can fix, else ``None``."""
         return None

@@ -128,6 +128,22 @@ class PostgresSupport(DialectSupport):
             )
         return None
 
+    def session_settings_stick(self, connection: Connection) -> bool:
+        """The server sees this session on the very address and port the client dialled
+        (not PgBouncer's 6432): nothing sits in between that could hand the next
+        transaction to another server session. A unix socket counts when the server
+        sees no address and the socket's port is the server's own."""
+        info: Any = getattr(connection.connection.dbapi_connection, "info", None)
+        port = getattr(info, "port", None)
+        if port is None or int(port) == _PGBOUNCER_PORT:
+            return False
+        address, server_port, own_port = connection.execute(text(pg.SERVER_ENDPOINT)).one()
+        host = str(getattr(info, "host", "") or "")
+        if host.startswith("/"):
+            return address is None and int(own_port) == int(port)
+        hostaddr = str(getattr(info, "hostaddr", "") or "")
+        return bool(hostaddr) and address == hostaddr and server_port == int(port)
+
     def check_connection(self, connection: Connection) -> None:
         """Warn once per server when the connection seems to go through a pooler.
 

@@ -22,9 +22,24 @@ how statements are wrapped in transactions, timeouts and retries, and
 
 from __future__ import annotations
 
-from . import catalog
-from .executor import execute_plan, execute_statement, migration_context
-from .policy import TimeoutPolicy, backoff_ms, policy_for
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import catalog
+    from .executor import execute_plan, execute_statement, migration_context
+    from .policy import TimeoutPolicy, backoff_ms, policy_for
+
+_LAZY = {
+    "catalog": ".catalog",
+    "execute_plan": ".executor",
+    "execute_statement": ".executor",
+    "migration_context": ".executor",
+    "TimeoutPolicy": ".policy",
+    "backoff_ms": ".policy",
+    "policy_for": ".policy",
+}
+"""Imported on first use: a plain ``alembic upgrade`` loads only the guard (:mod:`.guard`)."""
 
 __all__ = [
     "TimeoutPolicy",
@@ -35,3 +50,13 @@ __all__ = [
     "migration_context",
     "policy_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(where, __name__)
+    value = module if name == "catalog" else getattr(module, name)
+    globals()[name] = value
+    return value

@@ -1,17 +1,19 @@
 """The lock guard of code alembic-zdm does not plan: plain ops in phases, plain revisions.
 
 With the plugin installed, a plain revision that ``alembic upgrade`` runs by
-Alembic's own path (DESIGN §13, ``guard_plain_revisions``) gets:
+Alembic's own path (DESIGN §13, ``guard_plain_revisions``;
+:mod:`~alembic_zdm.execution.plain` wraps Alembic's steps) gets:
 
-* **the lock timeout** — PostgreSQL: ``SET LOCAL lock_timeout`` at the start of each
-  revision's transaction (and again after an ``autocommit_block()``); MySQL/MariaDB:
+* **the lock timeout** — PostgreSQL: ``SET LOCAL lock_timeout`` in each transaction
+  (and again after an ``autocommit_block()``), or one session ``SET`` for a run of one
+  transaction per revision on a direct connection; MySQL/MariaDB:
   a session ``lock_wait_timeout``; SQLite: ``busy_timeout``; the session's own values
   are put back at the end. A lock timeout the session already has (set in env.py,
   the connect arguments, the role or the server) is kept.
-* **retries** — PostgreSQL: the revision runs in a ``SAVEPOINT``; a lock timeout rolls
-  it back, releasing every lock the revision took, and the revision runs again
-  after a back-off (:mod:`~alembic_zdm.execution.retry`). MySQL/MariaDB and SQLite:
-  DDL commits at once, so a statement that timed out holds nothing any more, and the
+* **retries** — PostgreSQL: a lock timeout rolls the revision back — its own
+  transaction, or a ``SAVEPOINT`` when it shares one — releasing every lock the
+  revision took, and the revision runs again after a back-off
+  (:mod:`~alembic_zdm.execution.retry`). MySQL/MariaDB and SQLite: DDL commits at once, so a statement that timed out holds nothing any more, and the
   statement itself is retried.
 * **its timeout class** for ``CONCURRENTLY`` and ``VALIDATE CONSTRAINT``: no lock
   timeout (``concurrent_lock_timeout_ms``), a bounded statement timeout.
@@ -32,9 +34,8 @@ from ..config import ZdmSettings
 from ..dialects import DialectSupport
 from ..errors import LockNotAcquiredError, ZdmError
 from ..sql.statement import TimeoutClass
-from .blocking import held_by_step, plain_lock_error, plain_statement_blockers, statement_text
 from .policy import backoff_ms, policy_for
-from .retry import StepAttempts, support_of, warn
+from .retry import warn
 
 _CONCURRENT_SQL = re.compile(r"\bCONCURRENTLY\b|\bVALIDATE\s+CONSTRAINT\b", re.I)
 
@@ -45,8 +46,11 @@ def _run_sql(ctx: MigrationContext, statements: Sequence[str]) -> None:
 
 
 @contextlib.contextmanager
-def transaction_guard(ctx: MigrationContext, guard: Sequence[str]) -> Iterator[None]:
-    """Run *guard* (``SET LOCAL …``) now and again after every ``autocommit_block()``.
+def transaction_guard(
+    ctx: MigrationContext, guard: Sequence[str], *, now: bool = True
+) -> Iterator[None]:
+    """Run *guard* (``SET LOCAL …``) now (unless *now* is false: the caller did) and again
+    after every ``autocommit_block()``.
 
     ``SET LOCAL`` ends with the transaction that an autocommit block commits, so the
     transaction Alembic opens after the block gets it again.
@@ -59,7 +63,8 @@ def transaction_guard(ctx: MigrationContext, guard: Sequence[str]) -> Iterator[N
             yield
         _run_sql(ctx, guard)
 
-    _run_sql(ctx, guard)
+    if now:
+        _run_sql(ctx, guard)
     ctx.autocommit_block = autocommit_block  # type: ignore[method-assign]
     try:
         yield
@@ -143,6 +148,8 @@ class StatementGuard:
         return not in_real_transaction(conn)
 
     def _log_retry(self, exc: BaseException, attempt: int, delay: float) -> None:
+        from .blocking import plain_statement_blockers, statement_text
+
         sql = statement_text(exc)
         try:
             waited, _ = plain_statement_blockers(self.support, self.ctx.connection, sql)  # type: ignore[arg-type]
@@ -156,6 +163,8 @@ class StatementGuard:
         )
 
     def _final(self, exc: BaseException, attempts: int, started: float) -> LockNotAcquiredError:
+        from .blocking import plain_lock_error, plain_statement_blockers, statement_text
+
         sql = statement_text(exc)
         try:
             waited, _ = plain_statement_blockers(self.support, self.ctx.connection, sql)  # type: ignore[arg-type]
@@ -224,127 +233,3 @@ def session_lock_timeout(
         else:
             for sql in support.reset_statements(["lock_timeout"], local=False):
                 ctx.impl._exec(sql)
-
-
-class PlainRevisionGuard:
-    """Wraps the ``migration_fn`` of Alembic's own steps (see the module docstring)."""
-
-    def __init__(
-        self, ctx: MigrationContext, settings: ZdmSettings, support: DialectSupport, total: int
-    ) -> None:
-        self.ctx = ctx
-        self.settings = settings
-        self.support = support
-        self.remaining = total
-        self.transactional = bool(ctx.impl.transactional_ddl and support.transactional_ddl)
-        self.user_timeout: bool | None = None
-        self._session: contextlib.ExitStack | None = None
-
-    def wrap(self, step: Any) -> None:
-        """Replace *step*'s ``migration_fn`` by the guarded one."""
-        fn = step.migration_fn
-        doc = (getattr(step.revision, "doc", "") or "").strip().splitlines()
-        label = f"Revision {step.revision.revision}" + (f" ({doc[0]})" if doc else "")
-
-        def guarded(**kw: Any) -> None:
-            try:
-                self._run(label, fn, kw)
-            except BaseException:
-                self._end()
-                raise
-            self.remaining -= 1
-            if self.remaining <= 0:
-                self._end()
-
-        step.migration_fn = guarded
-
-    def _start(self) -> None:
-        conn: Any = self.ctx.connection
-        if self.user_timeout is None:
-            saved = self.support.read_timeouts(conn)
-            self.user_timeout = self.support.has_own_lock_timeout(conn, saved)
-        if self._session is None and not self.transactional and not self.user_timeout:
-            self._session = contextlib.ExitStack()
-            self._session.enter_context(
-                session_lock_timeout(self.ctx, self.support, self.settings.lock_timeout_ms)
-            )
-
-    def _end(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            session.close()
-
-    def _run(self, label: str, fn: Callable[..., None], kw: dict[str, Any]) -> None:
-        self._start()
-        statements = StatementGuard(
-            self.ctx,
-            self.settings,
-            self.support,
-            retry=True,
-            keep_lock_timeout=bool(self.user_timeout),
-        )
-        if not self.transactional:
-            with statements.installed():
-                fn(**kw)
-            return
-        guard = (
-            []
-            if self.user_timeout
-            else self.support.timeout_statements(self.settings.lock_timeout_ms, None, local=True)
-        )
-        attempts = StepAttempts(self.ctx, self.settings, label)
-        conn: Any = self.ctx.connection
-        while True:
-            savepoint = conn.begin_nested() if conn.in_transaction() else None
-            try:
-                with transaction_guard(self.ctx, guard), statements.installed():
-                    with attempts.watch():
-                        attempts.lock_first()
-                        fn(**kw)
-            except Exception as exc:
-                if savepoint is not None and savepoint.is_active:
-                    savepoint.rollback()
-                if savepoint is None:
-                    attempts.committed = True
-                final = self._failed(attempts, exc)
-                if final is exc:
-                    raise
-                if final is not None:
-                    raise final from exc
-                continue
-            if savepoint is not None and savepoint.is_active:
-                savepoint.commit()
-            return
-
-    def _failed(self, attempts: StepAttempts, exc: BaseException) -> BaseException | None:
-        """Retry the revision, unless earlier revisions of the transaction hold strong locks."""
-        if not self.support.is_lock_timeout(exc) and not isinstance(exc, LockNotAcquiredError):
-            return exc
-        conn: Any = self.ctx.connection
-        if attempts.committed:
-            held: list[str] = []
-        else:
-            held = held_by_step(self.support, conn, self.ctx, self.settings)
-        if held:
-            names = ", ".join(repr(h) for h in held)
-            return attempts.final(
-                exc,
-                "; the revision was not retried because earlier revisions of the same "
-                f"transaction hold write-blocking locks on {names}, and waiting would keep "
-                "them locked (use transaction_per_migration=True in env.py to let each "
-                "revision retry on its own)",
-            )
-        return attempts.failed(exc)
-
-
-def guard_plain_steps(ctx: MigrationContext, settings: ZdmSettings, steps: list[Any]) -> list[Any]:
-    """Alembic's own *steps*, their revisions guarded (unless ``guard_plain_revisions`` is off)."""
-    if ctx.as_sql or not settings.guard_plain_revisions or not steps:
-        return steps
-    support = support_of(ctx)
-    if support is None:
-        return steps
-    guard = PlainRevisionGuard(ctx, settings, support, len(steps))
-    for step in steps:
-        guard.wrap(step)
-    return steps

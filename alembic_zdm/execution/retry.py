@@ -31,7 +31,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.runtime.migration import MigrationContext
 
@@ -39,14 +39,10 @@ from ..config import ZdmSettings
 from ..dialects import DialectSupport, dialect_support
 from ..errors import LockNotAcquiredError, ZdmError
 from ..sql.statement import LockLevel, Statement
-from .blocking import (
-    StepRetry,
-    Waited,
-    plain_lock_error,
-    plain_statement_blockers,
-    statement_text,
-)
 from .policy import backoff_ms
+
+if TYPE_CHECKING:
+    from .blocking import Waited
 
 log = logging.getLogger("alembic.zdm.execution")
 
@@ -70,6 +66,7 @@ class StepAttempts:
     :param settings: ``retries``, back-off and ``lock_timeout_ms``.
     :param label: how log lines and errors name the step.
     :param sleep: called with the back-off in seconds (tests pass a fake).
+    :param support: the dialect support of *ctx*, when the caller has it already.
     """
 
     def __init__(
@@ -78,6 +75,7 @@ class StepAttempts:
         settings: ZdmSettings,
         label: str,
         sleep: Callable[[float], None] = time.sleep,
+        support: DialectSupport | None = None,
     ) -> None:
         self.ctx = ctx
         self.settings = settings
@@ -87,7 +85,7 @@ class StepAttempts:
         self.started = time.monotonic()
         self.first: list[tuple[Waited, LockLevel]] = []
         self.committed = False
-        self.support = support_of(ctx)
+        self.support = support if support is not None else support_of(ctx)
 
     @property
     def conn(self) -> Any:
@@ -111,9 +109,9 @@ class StepAttempts:
 
     def lock_first(self) -> None:
         """Take, before anything else, the locks that made an earlier try of the step wait."""
-        from .executor import execute_statement
-
         for waited, lock in self.first:
+            from .executor import execute_statement
+
             sql = (
                 self.support.lock_table_sql(waited.table, waited.schema, lock, nowait=False)
                 if self.support
@@ -139,6 +137,8 @@ class StepAttempts:
         Lock timeouts and :class:`StepRetry` are retried (with back-off) while tries
         are left and the step committed nothing; other errors come back unchanged.
         """
+        from .blocking import StepRetry  # (a step that never waited never loads it)
+
         retry = exc if isinstance(exc, StepRetry) else None
         if retry is None and not self._lock_timeout(exc):
             return exc
@@ -168,6 +168,8 @@ class StepAttempts:
         return self.support.is_lock_timeout(exc)
 
     def _plain_waited(self, exc: BaseException) -> Waited | None:
+        from .blocking import plain_statement_blockers, statement_text
+
         sql = statement_text(exc)
         if not sql or self.support is None:
             return None
@@ -179,6 +181,8 @@ class StepAttempts:
 
     def final(self, exc: BaseException, why: str, waited: Waited | None = None) -> BaseException:
         """The error that ends the step: *exc*'s lock failure with its blockers, and *why*."""
+        from .blocking import plain_lock_error, statement_text
+
         if waited is None and not isinstance(exc, LockNotAcquiredError):
             waited = self._plain_waited(exc)
         elapsed = time.monotonic() - self.started

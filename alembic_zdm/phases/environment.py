@@ -100,6 +100,9 @@ class SingleRunner:
             self._original(**kw)
             end_own_transaction(ctx)
         finally:
+            from ..execution.plain import after_run
+
+            after_run(ctx)  # the session's own lock timeout back after a failed plain run
             late = _foreign(ctx) and not conn.dialect.is_async
             setattr(ctx, HELD_ATTR, None)
             if late:

@@ -28,7 +28,6 @@ from .lock import HELD_ATTR, RunnerLock
 from .model import Phase
 from .revisions import RevisionPhases, load_revision
 from .state import DONE, StateRow, state_store
-from .transactions import own_transaction, phase_transaction
 
 if TYPE_CHECKING:
     from .steps import PlanStep
@@ -183,13 +182,14 @@ class UpgradeRun:
             rows = {(r.revision, r.phase): r for r in store.rows(conn, pending_ids)}
         if self.max_phase is None and not any(r.phased for r in revs) and not _done_map(rows):
             # nothing phase-related: Alembic's own steps, under the lock guard (DESIGN §13)
-            from ..execution.guard import guard_plain_steps
+            from ..execution.plain import guard_plain_steps
 
             rmap = self.script.revision_map
             return guard_plain_steps(
                 ctx, self.settings, [RevisionStep(rmap, s, True) for s in scripts]
             )
         from .steps import report_edited
+        from .transactions import own_transaction
 
         rmap = self.script.revision_map
         steps = [_Step(rmap, s, True) for s in scripts]
@@ -231,6 +231,8 @@ class UpgradeRun:
                 next_index += 1
 
         if not plan:
+            from .transactions import phase_transaction
+
             with phase_transaction(ctx):
                 advance()
             return
@@ -317,7 +319,7 @@ class DowngradeRun:
         ):
             if destination is None:
                 return []
-            from ..execution.guard import guard_plain_steps
+            from ..execution.plain import guard_plain_steps
 
             steps = list(self.script._downgrade_revs(destination, heads))
             return guard_plain_steps(ctx, self.settings, steps)

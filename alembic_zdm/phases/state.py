@@ -27,12 +27,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     and_,
     inspect,
     select,
 )
-from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.types import TypeEngine
 
 from .model import Phase
 
@@ -82,8 +83,25 @@ class StateRow:
         return data
 
 
-_TIMESTAMP = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-"""Timestamps with microseconds: MySQL's plain DATETIME would drop them."""
+def _mysql_datetime() -> TypeEngine[Any]:
+    from sqlalchemy.dialects import mysql  # only for MySQL: a plain run imports no other dialect
+
+    return mysql.DATETIME(fsp=6)
+
+
+class _Timestamp(TypeDecorator[dt.datetime]):
+    """Timestamps with microseconds: MySQL's plain DATETIME would drop them."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(_mysql_datetime())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+
+_TIMESTAMP = _Timestamp()
 
 
 def _now() -> dt.datetime:
@@ -170,7 +188,7 @@ class StateStore:
             for column in ("started_at", "finished_at"):
                 if not getattr(found[column]["type"], "fsp", None):
                     ops.alter_column(
-                        name, column, type_=mysql.DATETIME(fsp=6), existing_nullable=True,
+                        name, column, type_=_mysql_datetime(), existing_nullable=True,
                         schema=schema,
                     )  # fmt: skip
         self._present = None

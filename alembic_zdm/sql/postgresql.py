@@ -46,6 +46,11 @@ READ_TIMEOUTS = (
     "SELECT current_setting('lock_timeout') AS lock_timeout, "
     "current_setting('statement_timeout') AS statement_timeout"
 )
+SERVER_ENDPOINT = (
+    "SELECT host(inet_server_addr()) AS address, inet_server_port() AS port, "
+    "current_setting('port') AS own_port"
+)
+"""Where the server sees this session: compared with where the client connected."""
 SET_TIMEOUTS = (
     "SELECT set_config('lock_timeout', :lock_timeout, :is_local), "
     "set_config('statement_timeout', :statement_timeout, :is_local)"
