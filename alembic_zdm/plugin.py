@@ -8,7 +8,11 @@ of the package and only installs hooks:
   ``zdm-phase:2`` reach the phase runner;
 * the operations (``op.add_index_concurrently`` …) are registered on first use: the
   first lookup of an unknown name on the ``alembic.op`` module or on an
-  ``Operations`` object imports ``alembic_zdm.ops``, which registers every op.
+  ``Operations`` object imports ``alembic_zdm.ops``, which registers every op;
+* a revision file that cannot be imported (syntax error, failing import) stops every
+  command that reads revisions — ``current``, ``history``, ``heads``, ``upgrade`` … —
+  with one sentence naming the file, the line and the error, not a traceback
+  (``--raiseerr`` still shows it).
 
 ``setup()`` runs while ``alembic`` is still half-imported, so ``alembic.command`` and
 ``alembic.op`` cannot be imported here (circular import): each is patched directly
@@ -21,7 +25,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -64,9 +68,40 @@ def _patch_command(module: ModuleType) -> None:
     commands.wrap_command_module(module)
 
 
+def _patch_script(module: ModuleType) -> None:
+    cls = module.ScriptDirectory
+    original = cls._load_revisions
+    if getattr(original, "_zdm_wrapper", False):
+        return
+
+    def _load_revisions(self: Any) -> Iterator[Any]:
+        from alembic.util import CommandError
+
+        try:
+            yield from original(self)
+        except CommandError:
+            raise
+        except Exception as exc:  # the revision file itself failed to import
+            from .phases.revisions import import_error
+
+            raise import_error(self, exc) from exc
+
+    original_run_env = cls.run_env
+
+    def run_env(self: Any) -> None:
+        # read the revisions before env.py configures logging: the sentence is printed once
+        self.revision_map.heads  # noqa: B018
+        original_run_env(self)
+
+    _load_revisions._zdm_wrapper = True  # type: ignore[attr-defined]
+    cls._load_revisions = _load_revisions
+    cls.run_env = run_env
+
+
 _PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "alembic.command": _patch_command,
     "alembic.op": _patch_op,
+    "alembic.script.base": _patch_script,
 }
 
 

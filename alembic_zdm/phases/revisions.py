@@ -138,8 +138,17 @@ def script_directory(config: Any) -> ScriptDirectory:
     except CommandError:
         raise
     except Exception as exc:
-        raise RevisionImportError(_import_failure(script, exc)) from exc
+        raise import_error(script, exc) from exc
     return script
+
+
+def import_error(script: ScriptDirectory, exc: Exception) -> RevisionImportError:
+    """The one-sentence error for a revision file of *script* that raised *exc* on import.
+
+    The plugin raises it from Alembic's revision loading, so every command says it
+    (:mod:`alembic_zdm.plugin`).
+    """
+    return RevisionImportError(_import_failure(script, exc))
 
 
 def _import_failure(script: ScriptDirectory, exc: Exception) -> str:

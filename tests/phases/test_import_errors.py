@@ -38,6 +38,8 @@ BROKEN = {
 COMMANDS = {
     "alembic upgrade": ["alembic", "upgrade", "head"],
     "alembic downgrade": ["alembic", "downgrade", "base"],
+    "alembic current": ["alembic", "current"],
+    "alembic history": ["alembic", "history"],
     "alembic-zdm upgrade": ["alembic-zdm", "upgrade"],
     "alembic-zdm status": ["alembic-zdm", "status"],
     "alembic-zdm downgrade": ["alembic-zdm", "downgrade", "base"],
@@ -85,6 +87,7 @@ def test_one_sentence_names_file_line_and_error(
     "argv",
     [
         ["alembic", "--raiseerr", "upgrade", "head"],
+        ["alembic", "--raiseerr", "current"],
         ["alembic-zdm", "--raiseerr", "status"],
         ["alembic-zdm", "-v", "upgrade"],
     ],
