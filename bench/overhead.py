@@ -89,6 +89,10 @@ class Overhead:
 def _run(script: str, hide: bool, args: list[str], env: dict[str, str], cwd: str) -> float:
     run_env = dict(env)
     run_env[HIDE_ENV] = PLUGIN if hide else ""
+    # As on a user's machine, where pip compiled the installed packages and Python caches
+    # the bytecode of revision files: without this, a shell that sets
+    # PYTHONDONTWRITEBYTECODE makes every run compile the (editable) plugin from source.
+    run_env.pop("PYTHONDONTWRITEBYTECODE", None)
     out = subprocess.run(
         [sys.executable, "-c", script, *args],
         env=run_env,

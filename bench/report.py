@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import plain_guard
 from bench.backfill import SINGLE_UPDATE, BackfillRun
 from bench.load import sample_rows
 from bench.overhead import Overhead
@@ -289,9 +290,17 @@ def results_markdown(report: Report) -> str:
     if report.conversion_output is not None:
         text = report.conversion_output.rstrip()
         parts += ["## Conversion trigger (safe_change_column_type)", "", "```text", text, "```", ""]
+    parts += _plain_guard(report)
     if report.lint_output is not None:
         parts += ["## Linter benchmark", "", "```text", report.lint_output.rstrip(), "```", ""]
     return "\n".join(parts)
+
+
+def _plain_guard(report: Report) -> list[str]:
+    found = plain_guard.table(report.runs, report.overheads, report.settings)
+    if not found:
+        return []
+    return ["## Guard of plain revisions: what it buys, what it costs", "", found, ""]
 
 
 def _scenario_docs() -> str:
@@ -341,7 +350,10 @@ METHOD = """\
   nothing. Everything else is identical, so the difference is exactly what the plugin adds.
   The two sides alternate; medians are reported. `upgrade` runs
   `alembic.config.main(["upgrade", "head"])` over {revisions} revisions of `op.execute("SELECT 1")`
-  on a fresh SQLite file each time, timed inside the interpreter.
+  (`transaction_per_migration=True`) on a fresh SQLite file, and on a fresh PostgreSQL
+  database, each time, timed inside the interpreter; with the plugin, every revision is
+  guarded (lock timeout, retries). Bytecode is cached as on an installed system
+  (`PYTHONDONTWRITEBYTECODE` is unset for these runs).
 """
 
 
@@ -411,6 +423,7 @@ def docs_markdown(report: Report, plot_prefix: str) -> str:
     if report.conversion_output is not None:
         text = report.conversion_output.rstrip()
         parts += ["## Conversion trigger (safe_change_column_type)", "", "```text", text, "```", ""]
+    parts += _plain_guard(report)
     if report.lint_output is not None:
         parts += ["## Linter speed", "", "```text", report.lint_output.rstrip(), "```", ""]
     parts.append(

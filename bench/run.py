@@ -26,8 +26,17 @@ if __package__ in (None, ""):  # run as a script: make the top-level ``bench`` i
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import backfill as backfill_bench
-from bench import conversion, overhead, plots, replica_lag, report, targets, two_runners
-from bench.database import SeededServer, server_url
+from bench import (
+    conversion,
+    overhead,
+    plain_guard,
+    plots,
+    replica_lag,
+    report,
+    targets,
+    two_runners,
+)
+from bench.database import SeededServer, server_url, sqlalchemy_url
 from bench.load import LoadWorker
 from bench.machine import describe
 from bench.scenario_run import NAIVE, OK, ZDM, RunResult, run_scenario
@@ -50,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-lint", action="store_true", help="skip the linter benchmark")
     parser.add_argument(
         "--no-conversion", action="store_true", help="skip the conversion-trigger benchmark"
+    )
+    parser.add_argument(
+        "--overhead-only",
+        action="store_true",
+        help="only the overheads of the installed plugin (import, upgrade over many revisions)",
     )
     parser.add_argument(
         "--no-two-runners", action="store_true", help="skip the two-runners benchmark"
@@ -178,29 +192,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.monotonic()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     command = "python -m bench" + (" --quick" if args.quick else "")
-    _log(f"{command}: {settings.rows:,} rows, {settings.clients} clients")
-    server = SeededServer(server_url(), settings.rows)
-    _log(f"seeded in {time.monotonic() - began:.1f} s on {server.version.split(',')[0]}")
-    rep = report.Report(stamp, command, settings, describe(server.version))
-    try:
-        with LoadWorker() as worker:
-            rep.runs = run_scenarios(server, settings, args.only, worker)
-            _log_side_by_side(rep.runs, settings)
-            if not args.no_backfill:
-                rep.backfill = backfill_bench.run_all(server, settings, _log, worker)
-        if not args.no_two_runners:
-            rep.two_runners = two_runners.run(server, settings, _log)
-    finally:
-        server.close()
-    if not args.no_replica_lag:
-        rep.replica_lag = replica_lag.run(settings, _log)
-    if not args.no_conversion:
-        lines: list[str] = []
-        conversion.run(
-            server_url(), settings.conversion_rows, lambda line: (_log(line), lines.append(line))
-        )
-        rep.conversion_output = "\n".join(lines)
-    if not args.no_overhead:
+    if args.overhead_only:
+        command += " --overhead-only"
+        rep = report.Report(stamp, command, settings, describe(_server_version()))
+    else:
+        _log(f"{command}: {settings.rows:,} rows, {settings.clients} clients")
+        rep = _scenarios_report(args, settings, stamp, command, began)
+        if not args.no_replica_lag:
+            rep.replica_lag = replica_lag.run(settings, _log)
+        if not args.no_conversion:
+            lines: list[str] = []
+            conversion.run(
+                server_url(),
+                settings.conversion_rows,
+                lambda line: (_log(line), lines.append(line)),
+            )
+            rep.conversion_output = "\n".join(lines)
+    if args.overhead_only or not args.no_overhead:
         measures = (
             overhead.import_overhead,
             overhead.upgrade_overhead,
@@ -215,13 +223,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         rep.import_profile = overhead.import_profile()
         _log(f"  {rep.import_profile}")
-    if not args.no_lint:
+    if not args.no_lint and not args.overhead_only:
         rep.lint_output = lint_benchmark(args.quick)
         if rep.lint_output is not None:
             _log(rep.lint_output.rstrip())
     rep.duration_s = round(time.monotonic() - began, 1)
-    docs = args.docs or (not args.quick and not args.no_docs and not args.only)
+    docs = args.docs or (
+        not args.quick and not args.no_docs and not args.only and not args.overhead_only
+    )
     return _finish(rep, docs, args.strict, write_json=True)
+
+
+def _server_version() -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlalchemy_url(server_url()))
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SELECT version()")).scalar())
+    finally:
+        engine.dispose()
+
+
+def _scenarios_report(
+    args: argparse.Namespace, settings: BenchSettings, stamp: str, command: str, began: float
+) -> report.Report:
+    """The scenarios, the backfill and the two-runners benchmark on a seeded server."""
+    server = SeededServer(server_url(), settings.rows)
+    _log(f"seeded in {time.monotonic() - began:.1f} s on {server.version.split(',')[0]}")
+    rep = report.Report(stamp, command, settings, describe(server.version))
+    try:
+        with LoadWorker() as worker:
+            rep.runs = run_scenarios(server, settings, args.only, worker)
+            _log_side_by_side(rep.runs, settings)
+            if not args.no_backfill:
+                rep.backfill = backfill_bench.run_all(server, settings, _log, worker)
+        if not args.no_two_runners:
+            rep.two_runners = two_runners.run(server, settings, _log)
+    finally:
+        server.close()
+    return rep
 
 
 def _finish(rep: report.Report, docs: bool, strict: bool, write_json: bool) -> int:
@@ -238,6 +279,8 @@ def _finish(rep: report.Report, docs: bool, strict: bool, write_json: bool) -> i
         *(replica_lag.targets(rep.replica_lag) if rep.replica_lag else []),
     ]
     written = _write_outputs(rep, rep.started, docs, write_json)
+    for line in plain_guard.log_lines(rep.runs, rep.overheads, settings):
+        _log(line)
     _log("\ntargets:")
     for target in rep.targets:
         note = f"  ({target.note})" if target.note and not target.passed else ""
