@@ -88,9 +88,15 @@ def restore_archive(config: Config, entry_id: int) -> ArchiveEntry:
         entry = _entry(r, entry_id)
         if entry.kind == "table":
             restore_table(r, entry)
+        elif entry.op == "safe_change_column_type":
+            raise ZdmError(
+                f"Archive {entry.id} keeps {entry.source} as it was before its type change; "
+                f"it goes back by undoing that contract (alembic-zdm rollback or alembic "
+                f"downgrade), which restores the old type with these values."
+            )
         else:
             _readd_columns(r, entry)
-            restore_columns(r, entry)
+            restore_columns(r, entry, only_unchanged=False)
         return entry
 
     result: ArchiveEntry = _with_runner(config, work)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import and_, exists, insert, literal_column, select, table, tuple_, update
@@ -146,8 +146,9 @@ def copy_out(
 
     def write(lo: Sequence[Any] | None, hi: Sequence[Any] | None) -> int:
         rows = select(*(src.c[n] for n in names)).where(_range(src, key, lo, hi))
-        result = conn.execute(insert(arc).from_select(names, rows))
-        return max(result.rowcount or 0, 0)
+        # INSERT … SELECT reports its rows only when asked (psycopg gives -1 otherwise)
+        stmt = insert(arc).from_select(names, rows).execution_options(preserve_rowcount=True)
+        return max(conn.execute(stmt).rowcount or 0, 0)
 
     what = f"the archive copy of {source}.{', '.join(columns)}"
     return _Batches(conn, settings, gate, what).run(src, key, tuple(last) if last else None, write)
@@ -164,20 +165,31 @@ def copy_back(
     archive_schema: str | None,
     key: Sequence[str],
     columns: Sequence[str],
+    into: Mapping[str, str] | None = None,
+    unchanged: Mapping[str, str] | None = None,
 ) -> int:
     """Set *columns* of *source* from *archive*, row by key; return the rows written.
 
-    Rows deleted since the archive was made are skipped; rows inserted since keep what
-    they have (the column's default: nothing wrote the dropped column).
+    *into* maps an archived column to the live column it goes back into (default: the
+    same name). *unchanged* maps archive columns to live ones that must still hold the
+    archived value for a row to be restored: a row written since the archive was made
+    keeps what it has (the caller has already computed it). Rows deleted since are
+    skipped; rows inserted since keep what they have.
     """
-    src, arc = _tables(source, source_schema, archive, archive_schema, key, columns)
+    into = dict(into or {c: c for c in columns})
+    unchanged = dict(unchanged or {})
+    live = dict.fromkeys([*key, *into.values(), *unchanged.values()])
+    src = table(source, *(col(n) for n in live), schema=source_schema)
+    kept = dict.fromkeys([*key, *columns, *unchanged])
+    arc = table(archive, *(col(n) for n in kept), schema=archive_schema)
     match = and_(*(arc.c[k] == src.c[k] for k in key))
+    same = and_(match, *(arc.c[a].is_not_distinct_from(src.c[s]) for a, s in unchanged.items()))
 
     def write(lo: Sequence[Any] | None, hi: Sequence[Any] | None) -> int:
-        values = {c: select(arc.c[c]).where(match).scalar_subquery() for c in columns}
+        values = {into[c]: select(arc.c[c]).where(match).scalar_subquery() for c in columns}
         stmt = update(src).values(values).where(_range(src, key, lo, hi))
-        result = conn.execute(stmt.where(exists(select(literal_column("1")).where(match))))
+        result = conn.execute(stmt.where(exists(select(literal_column("1")).where(same))))
         return max(result.rowcount or 0, 0)
 
-    what = f"the restore of {source}.{', '.join(columns)}"
+    what = f"the restore of {source}.{', '.join(into[c] for c in columns)}"
     return _Batches(conn, settings, gate, what).run(arc, key, None, write)

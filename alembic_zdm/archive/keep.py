@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .. import naming
@@ -162,13 +162,23 @@ def restore_table(r: Any, entry: ArchiveEntry) -> None:
     r.run(place.restore_foreign_keys(entry.source_table, entry.detail.get("foreign_keys") or []))
 
 
-def keep_columns(ctx: Any, table: str, columns: Sequence[str], schema: str | None, op: str) -> None:
+def keep_columns(
+    ctx: Any, table: str, columns: Sequence[str], schema: str | None, op: str,
+    witnesses: Mapping[str, str] | None = None,
+) -> None:  # fmt: skip
     """Copy *columns* of *table*, with its key, into an archive table, in batches
-    outside any lock stronger than a row read; the caller drops them afterwards."""
+    outside any lock stronger than a row read; the caller drops them afterwards.
+
+    *witnesses*: columns that stay (a type change's shadow, a split's new columns),
+    copied along, each mapped to its name after the contract: a restore puts a row's
+    kept values back only while its witnesses still hold what was copied, so a row
+    written after the contract keeps what the undo's backward conversion gives it.
+    """
     from ..backfill import find_key
 
     place, container, catalog = _where(ctx)
     cols = tuple(columns)
+    seen = dict(witnesses or {})
     stamp = ctx.first_seen(f"keep:archive:{table}:{','.join(cols)}", _stamp)
     name = naming.archive_table(table, stamp, *cols, dialect_name=ctx.dialect.name)
     entry = ArchiveEntry(
@@ -189,13 +199,15 @@ def keep_columns(ctx: Any, table: str, columns: Sequence[str], schema: str | Non
     )
     if ctx.offline:
         key = find_key(ctx.catalog, table, schema) if ctx.catalog is not None else ("id",)
-        ctx.run([*place.ensure(container), _offline_copy(ctx, table, schema, container, name, key, cols),
+        copied = (*cols, *seen)
+        ctx.run([*place.ensure(container), _offline_copy(ctx, table, schema, container, name, key, copied),
                  *_offline_record(ctx, catalog, _replace(entry, key=key))])  # fmt: skip
         return
     conn = ctx.connection
     key = find_key(conn, table, schema)
-    entry = _replace(entry, key=key, detail=_column_detail(ctx, table, cols, schema))
-    archive = _archive_table(ctx, table, schema, container, name, key, cols)
+    detail = {**_column_detail(ctx, table, cols, schema), "witnesses": seen}
+    entry = _replace(entry, key=key, detail=detail)
+    archive = _archive_table(ctx, table, schema, container, name, key, (*cols, *seen))
     with outside_transaction(ctx):
         for statement in place.ensure(container):
             conn.exec_driver_sql(statement.sql, execution_options={"no_parameters": True})
@@ -210,7 +222,7 @@ def keep_columns(ctx: Any, table: str, columns: Sequence[str], schema: str | Non
         try:
             copy_out(
                 conn, ctx.settings, gate, source=table, source_schema=schema, archive=name,
-                archive_schema=container, key=key, columns=cols,
+                archive_schema=container, key=key, columns=(*cols, *seen),
             )  # fmt: skip
         finally:
             if gate is not None:
@@ -287,20 +299,34 @@ def archived_types(r: Any, entry: ArchiveEntry) -> dict[str, Any]:
     return {c["name"]: c["type"] for c in found if c["name"] in entry.columns}
 
 
-def restore_columns(r: Any, entry: ArchiveEntry) -> int:
-    """Put the archived values back into the (re-added) columns by key, in batches; then
-    drop the archive. Returns the rows written."""
+def restore_columns(
+    r: Any, entry: ArchiveEntry, into: Mapping[str, str] | None = None, forget: bool = True,
+    only_unchanged: bool = True,
+) -> int:  # fmt: skip
+    """Put the archived values back into the (re-added) columns by key, in batches
+    (into the columns *into* names, by default their own; with *only_unchanged*, only
+    rows whose witnesses still hold their archived values, see :func:`keep_columns`);
+    then, with *forget*, drop the archive. Returns the rows written."""
     from .copy import copy_back
 
-    place, container, catalog = _where(r)
     conn = r.connection
     with outside_transaction(r):
         rows = copy_back(
             conn, r.settings, None, source=entry.source_table, source_schema=entry.source_schema,
             archive=entry.archive_table, archive_schema=entry.archive_schema, key=entry.key,
-            columns=entry.columns,
+            columns=entry.columns, into=into,
+            unchanged=(entry.detail.get("witnesses") or None) if only_unchanged else None,
         )  # fmt: skip
+    if forget:
+        forget_columns(r, entry)
+    return rows
+
+
+def forget_columns(r: Any, entry: ArchiveEntry) -> None:
+    """Drop a column archive whose values are back, and its catalog entry."""
+    place, _, catalog = _where(r)
+    conn = r.connection
+    with outside_transaction(r):
         for statement in place.drop_archive(entry.archive_schema, entry.archive_table):
             conn.exec_driver_sql(statement.sql, execution_options={"no_parameters": True})
         catalog.remove(conn, entry.id)
-    return rows

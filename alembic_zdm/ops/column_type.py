@@ -60,7 +60,13 @@ class SafeChangeColumnTypeOp(PatternSteps):
         * contract: NOT NULL proved by a validated CHECK, then one short transaction:
           drop the trigger, rename ``col`` → ``zdm_old_<col>``, the shadow → ``col``,
           move the default and NOT NULL, drop ``zdm_old_<col>``, give the index copies
-          their original names.
+          their original names. With ``backup`` on (the default), the old values, the
+          shadow's and the primary key are first copied into an archive table in
+          key-range batches (no lock beyond row reads).
+
+        Undoing contract brings the old type back: every row gets *backward_using* of
+        its value, then the rows still as the contract left them get their exact old
+        values from the archive (``'007'`` comes back ``'007'``, not ``'7'``).
 
         The old application keeps working whatever it writes: a value that does not
         convert (``'xyz'`` into an integer) leaves the shadow NULL (or *fallback*)
@@ -74,9 +80,11 @@ class SafeChangeColumnTypeOp(PatternSteps):
         ``int`` → ``bigint``). The shadow column is internal; no app writes it.
 
         :param using: SQL expression over the row giving the new value (``"price::numeric"``).
-        :param existing_type: the old type; needed to undo the contract phase (and offline).
+        :param existing_type: the old type; needed offline, and to undo the contract
+            phase when no archive was kept (``backup = false``).
         :param backward_using: expression back to the old type when undoing contract
-            (default ``CAST(col AS existing_type)``).
+            (default ``CAST(col AS existing_type)``), for rows written after the contract:
+            the others get their exact old values back from the archive.
         :param fallback: SQL expression stored for values that do not convert (default:
             NULL, and such values stop the phase); with it, they are counted and logged.
 
@@ -264,6 +272,16 @@ class SafeChangeColumnTypeOp(PatternSteps):
 
         shadow = self._shadow(ctx)
         conversion = self._conversion(ctx)
+        present = ctx.offline or ctx.column(self.table_name, shadow, self.schema)
+        if ctx.settings.backup and present:
+            from ..archive.keep import keep_columns
+
+            # the old values, and the shadow (the column after the swap) to tell which
+            # rows were written since; a re-run after the swap finds the shadow gone
+            keep_columns(
+                ctx, self.table_name, [self.column_name], self.schema, "safe_change_column_type",
+                witnesses={shadow: self.column_name},
+            )  # fmt: skip
         Swap(ctx, self.table_name, self.column_name, shadow, self.schema).run(
             retired=self._retired(ctx), drop_retired=True, old_trigger=self._dual(ctx, shadow, "")
         )
@@ -272,24 +290,34 @@ class SafeChangeColumnTypeOp(PatternSteps):
     def undo_contract(self, ctx: Any) -> None:
         from sqlalchemy import Column
 
+        from ..archive.keep import archived_types, find_columns, forget_columns, restore_columns
         from ..errors import SchemaObjectError
         from ._swap import Swap
 
-        if self.existing_type is None:
+        entry = find_columns(ctx, self.table_name, [self.column_name], self.schema)
+        old_type = self.existing_type
+        if old_type is None and entry is not None:
+            old_type = archived_types(ctx, entry).get(self.column_name)
+        if old_type is None:
             raise SchemaObjectError(
-                f"Cannot undo the type change of {self.table_name}.{self.column_name}: pass "
-                f"existing_type=… to safe_change_column_type so the old type is known."
+                f"Cannot undo the type change of {self.table_name}.{self.column_name}: no "
+                f"archive of the old values is kept; pass existing_type=… to "
+                f"safe_change_column_type so the old type is known."
             )
         retired, shadow = self._retired(ctx), self._shadow(ctx)
-        back = self._cast(ctx, self.existing_type, self.backward_using)
-        self._check_cast(ctx, back, self.existing_type)
+        back = self._cast(ctx, old_type, self.backward_using)
+        self._check_cast(ctx, back, old_type)
         ctx.absent(self.table_name, retired, self.schema, "restore the old type")
-        ctx.run([ctx.add_column(self.table_name, Column(retired, self.existing_type), self.schema)])
+        ctx.run([ctx.add_column(self.table_name, Column(retired, old_type), self.schema)])
         ctx.dual_write(self._dual(ctx, retired, back), on=True)
         spec = self._spec(ctx, retired, back)
         ctx.backfill(spec)
         ctx.verify(spec)
         ctx.forget_backfill(spec)
+        if entry is not None:
+            # the exact old values where the row is as the contract left it; rows
+            # written since keep the backward conversion (the trigger keeps it so)
+            restore_columns(ctx, entry, into={self.column_name: retired}, forget=False)
         swap = Swap(ctx, self.table_name, self.column_name, retired, self.schema)
         swap.copy_indexes(naming.retired_index)
         conversion = self._conversion(ctx)
@@ -301,6 +329,8 @@ class SafeChangeColumnTypeOp(PatternSteps):
             old_trigger=self._dual(ctx, retired, ""),
             new_trigger=forward,
         )
+        if entry is not None:
+            forget_columns(ctx, entry)
 
 
 def _log(message: str) -> None:

@@ -87,12 +87,23 @@ class _ReshapeOp(PatternSteps):
     def contract(self, ctx: Any) -> None:
         from ._pattern import models_check
 
+        present = [ctx.column(self.table_name, n, self.schema) for n in self.old]
         for name in self.old:
-            ctx.column(self.table_name, name, self.schema)
             models_check(ctx, self.table_name, name, self.schema, "drop")
         ctx.run(self._declared(ctx))
+        if ctx.settings.backup and (ctx.offline or all(present)):
+            from ..archive.keep import keep_columns
+
+            # with the new columns, to tell on undo which rows were written since; a
+            # re-run finding an old column gone copied them all the first time
+            keep_columns(
+                ctx, self.table_name, self.old, self.schema, self._op_name,
+                witnesses={n: n for n in self.new_names},
+            )  # fmt: skip
         ctx.dual_write(self._dual(), on=False)
         ctx.run([ctx.drop_column(self.table_name, n, self.schema) for n in self.old])
+
+    _op_name = ""
 
     def _declared(self, ctx: Any) -> list[Any]:
         """The declared server defaults and NOT NULL of the new columns (contract)."""
@@ -108,21 +119,31 @@ class _ReshapeOp(PatternSteps):
     def undo_contract(self, ctx: Any) -> None:
         from sqlalchemy import Column
 
+        from ..archive.keep import archived_types, find_columns, restore_columns
         from ..errors import SchemaObjectError
 
-        missing = [o for o in self.old if o not in self.old_types]
+        entry = find_columns(ctx, self.table_name, self.old, self.schema)
+        types = dict(self.old_types)
+        if entry is not None:
+            types = {**archived_types(ctx, entry), **types}
+        missing = [o for o in self.old if o not in types]
         if missing:
             raise SchemaObjectError(
                 f"Cannot restore {self.table_name}.{', '.join(missing)} after the contract phase: "
-                f"pass the old column type(s) (existing_type=…) so the rollback can re-add them."
+                f"no archive of them is kept; pass the old column type(s) (existing_type=…) so "
+                f"the rollback can re-add them."
             )
-        cols = [Column(o, self.old_types[o], nullable=True) for o in self.old]
+        cols = [Column(o, types[o], nullable=True) for o in self.old]
         ctx.run([ctx.add_column(self.table_name, c, self.schema) for c in cols])
         ctx.dual_write(self._dual(), on=True)
         spec = self._spec(self.backward)
         ctx.backfill(spec)
         ctx.verify(spec)
         ctx.forget_backfill(spec)
+        if entry is not None:
+            # exact old values where the new columns are as the contract left them;
+            # rows written since keep the backward expressions' values
+            restore_columns(ctx, entry)
 
 
 def _default_sql(ctx: Any, column: Any) -> str | None:
@@ -141,6 +162,8 @@ def _default_sql(ctx: Any, column: Any) -> str | None:
 @Operations.register_operation("split_column")
 class SplitColumnOp(_ReshapeOp):
     """One column split into several (data)."""
+
+    _op_name = "split_column"
 
     @classmethod
     def split_column(
@@ -161,12 +184,19 @@ class SplitColumnOp(_ReshapeOp):
           old code writes *column_name* and the new columns follow (*forward*); new
           code writes the new columns and *column_name* follows (*backward*);
         * migrate: batched backfill of the new columns, then a check;
-        * contract: models check, drop the trigger and *column_name*.
+        * contract: models check; with ``backup`` on (the default) *column_name*, the
+          new columns and the primary key are copied into an archive table in
+          key-range batches; then drop the trigger and *column_name*.
+
+        Undoing contract re-adds *column_name*, fills it with *backward*, then gives
+        the rows whose new columns are as the contract left them their exact old
+        values from the archive (a lossy *backward* loses nothing for them).
 
         :param into: ``sa.Column`` objects for the new columns.
         :param forward: new column → SQL expression over the row (passed through).
         :param backward: SQL expression giving *column_name* from the new columns.
-        :param existing_type: the old column's type (to undo the contract phase).
+        :param existing_type: the old column's type (to undo the contract phase when
+            no archive was kept; the archive knows it).
 
         Example::
 
@@ -191,6 +221,8 @@ def _split_column(operations: Operations, operation: SplitColumnOp) -> None:
 class MergeColumnsOp(_ReshapeOp):
     """Several columns merged into one (data)."""
 
+    _op_name = "merge_columns"
+
     @classmethod
     def merge_columns(
         cls,
@@ -210,7 +242,8 @@ class MergeColumnsOp(_ReshapeOp):
 
         :param forward: SQL expression giving *into* from *columns*.
         :param backward: old column → SQL expression over *into*.
-        :param existing_types: old column → type (to undo the contract phase).
+        :param existing_types: old column → type (to undo the contract phase when no
+            archive was kept; the archive knows them).
 
         Example::
 
