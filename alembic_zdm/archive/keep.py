@@ -83,6 +83,7 @@ def keep_table(ctx: Any, table: str, schema: str | None, op: str) -> None:
     if ctx.offline:
         plan = [*place.ensure(container), *place.move(table, schema, container, name, {})]
         ctx.run([*plan, *_offline_record(ctx, catalog, entry)])
+        _note(ctx, "table", table, schema, (), (), container)
         return
     conn = ctx.connection
     if not table_exists(conn, table, schema):  # moved by this step's earlier, killed run
@@ -104,6 +105,17 @@ def keep_table(ctx: Any, table: str, schema: str | None, op: str) -> None:
     size = place.size(conn, name, container)
     entry_id = catalog.add(conn, _replace(entry, rows=rows, detail=detail))
     catalog.set_size(conn, entry_id, rows, size)
+
+
+def _note(
+    ctx: Any, kind: str, table: str, schema: str | None, cols: Sequence[str],
+    copied: Sequence[str], container: str | None,
+) -> None:  # fmt: skip
+    """Tell ``plan`` what this step keeps (the archive's time is the contract's: ``…``)."""
+    from .sizes import note
+
+    name = naming.archive_table(table, "…", *cols, dialect_name=ctx.dialect.name)
+    note(kind, table, schema, cols, copied, f"{container}.{name}" if container else name)
 
 
 def _stamp_key(table: str) -> str:
@@ -202,6 +214,7 @@ def keep_columns(
         copied = (*cols, *seen)
         ctx.run([*place.ensure(container), _offline_copy(ctx, table, schema, container, name, key, copied),
                  *_offline_record(ctx, catalog, _replace(entry, key=key))])  # fmt: skip
+        _note(ctx, "columns", table, schema, cols, (*key, *copied), container)
         return
     conn = ctx.connection
     key = find_key(conn, table, schema)

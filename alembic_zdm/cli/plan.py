@@ -65,6 +65,8 @@ _TIMEOUT_SETTING = {
 
 
 def _print_text(report: Any) -> None:
+    from ..archive.sizes import describe
+
     where = (
         f"current: {', '.join(report.heads) or '(base)'}"
         if report.connected
@@ -93,6 +95,8 @@ def _print_text(report: Any) -> None:
             effect = "; " + ", ".join(effects) if effects else ""
             print(f"  - {st.lock:<22} {table}{rows}{timeout}{effect}")
             print(f"      {first[:110]}{more}")
+        for kept in step.keeps:
+            print(f"    {describe(kept)}")
         for warning in step.warnings:
             print(f"    warning: {warning}")
         for finding in step.lint:

@@ -69,6 +69,9 @@ class PlannedStep:
     """Why the step could not be rendered offline (e.g. an op needs ``existing_type``)."""
     warnings: list[str] = dataclasses.field(default_factory=list)
     """Lock hazards of the step as a whole (write-blocking locks on several tables)."""
+    keeps: list[Any] = dataclasses.field(default_factory=list)
+    """What the step keeps before it drops (:class:`~alembic_zdm.archive.sizes.PlannedArchive`),
+    with rows and bytes estimated when connected."""
 
 
 @dataclasses.dataclass
@@ -193,10 +196,15 @@ def _render_with_catalog(
     target: str,
     max_phase: Phase | None,
     done: set[tuple[str, Phase]],
-) -> tuple[str, str]:
-    """Render offline, letting ops read the catalog of the connected database (if any)."""
+) -> tuple[str, str, list[Any]]:
+    """Render offline, letting ops read the catalog of the connected database (if any);
+    also what each step would archive, sized on that database."""
+    from ..archive.sizes import collecting, estimate
+
     if not url:
-        return _render(config, start, target, max_phase, done)
+        with collecting() as kept:
+            output, dialect = _render(config, start, target, max_phase, done)
+        return output, dialect, list(kept)
     from sqlalchemy import create_engine
 
     from .context import catalog_for_offline
@@ -204,7 +212,11 @@ def _render_with_catalog(
     engine = create_engine(url)
     try:
         with engine.connect() as conn, catalog_for_offline(conn):
-            return _render(config, start, target, max_phase, done)
+            with collecting() as kept:
+                output, dialect = _render(config, start, target, max_phase, done)
+            sized = [estimate(conn, k) for k in kept]
+            conn.rollback()
+            return output, dialect, sized
     finally:
         engine.dispose()
 
@@ -373,8 +385,10 @@ def plan(config: Config, target: str = "heads", max_phase: Phase | None = None) 
             f"The database has several heads ({', '.join(heads)}); plan one branch at a time."
         )
     start = heads[0] if heads else None
-    output, dialect = _render_with_catalog(config, url, start, target, max_phase, done)
+    output, dialect, kept = _render_with_catalog(config, url, start, target, max_phase, done)
     steps = _steps(output, dialect, estimates)
+    for step in steps:
+        step.keeps = [k for k in kept if (k.revision, k.phase) == (step.revision, step.phase)]
     findings = _lint(config, {s.revision for s in steps}, dialect)
     for step in steps:  # each revision's findings once, on its first step
         step.lint = findings.pop(step.revision, [])
