@@ -5,7 +5,7 @@
   sequences move along. An index or sequence whose name is taken in the archive
   schema gets a generated name first (kept in the catalog, given back on restore).
 * MySQL/MariaDB: a database (``<database>_zdm_archive``); ``RENAME TABLE`` across
-  databases (metadata only).
+  databases (metadata only); foreign keys kept and re-added (:mod:`.mysql_keys`).
 * SQLite: the same file; ``ALTER TABLE … RENAME TO`` the archive name.
 
 Dispatched on ``dialect.name`` through :data:`_PLACES` (STYLE habit 2).
@@ -120,7 +120,7 @@ class Place:
 
         return str(connection.execute(text("SELECT current_schema()")).scalar())
 
-    def foreign_keys(self, connection: Any, table: str, schema: str | None) -> list[dict[str, str]]:
+    def foreign_keys(self, connection: Any, table: str, schema: str | None) -> list[dict[str, Any]]:
         """Foreign keys from *table* to other tables and into it: they go while it is
         archived (the live tables must not depend on archived rows), and come back with it."""
         from sqlalchemy import text
@@ -137,7 +137,7 @@ class Place:
         return [dict(r._mapping) for r in rows]
 
     def dependents(
-        self, ctx: Any, table: str, schema: str | None, fks: list[dict[str, str]]
+        self, ctx: Any, table: str, schema: str | None, fks: list[dict[str, Any]]
     ) -> list[Statement]:
         """What goes before the move: the foreign keys of :meth:`foreign_keys`."""
         return [
@@ -146,7 +146,7 @@ class Place:
             for fk in fks
         ]  # fmt: skip
 
-    def restore_foreign_keys(self, table: str, fks: list[dict[str, str]]) -> list[Statement]:
+    def restore_foreign_keys(self, table: str, fks: list[dict[str, Any]]) -> list[Statement]:
         """Re-add the foreign keys dropped by the move: NOT VALID, then VALIDATE."""
         plan: list[Statement] = []
         for fk in fks:
@@ -239,14 +239,22 @@ class MySQLPlace(Place):
     def home(self, connection: Any, schema: str | None) -> str | None:
         return schema
 
-    def foreign_keys(self, connection: Any, table: str, schema: str | None) -> list[dict[str, str]]:
-        return []  # dropped, not kept (documented)
+    def foreign_keys(self, connection: Any, table: str, schema: str | None) -> list[dict[str, Any]]:
+        from . import mysql_keys
+
+        return mysql_keys.read(connection, table, schema)
 
     def dependents(
-        self, ctx: Any, table: str, schema: str | None, fks: list[dict[str, str]]
+        self, ctx: Any, table: str, schema: str | None, fks: list[dict[str, Any]]
     ) -> list[Statement]:
         plan: list[Statement] = ctx.ddl_impl.drop_dependents(table, schema)
         return plan
+
+    def restore_foreign_keys(self, table: str, fks: list[dict[str, Any]]) -> list[Statement]:
+        """Re-add them INPLACE with ``foreign_key_checks=0``, each then checked."""
+        from . import mysql_keys
+
+        return mysql_keys.restore(self.q, table, None, fks)
 
     def size(self, connection: Any, table: str, schema: str | None) -> int | None:
         from sqlalchemy import text
@@ -314,11 +322,11 @@ class SqlitePlace(Place):
     def home(self, connection: Any, schema: str | None) -> str | None:
         return schema
 
-    def foreign_keys(self, connection: Any, table: str, schema: str | None) -> list[dict[str, str]]:
+    def foreign_keys(self, connection: Any, table: str, schema: str | None) -> list[dict[str, Any]]:
         return []  # dropped, not kept (documented)
 
     def dependents(
-        self, ctx: Any, table: str, schema: str | None, fks: list[dict[str, str]]
+        self, ctx: Any, table: str, schema: str | None, fks: list[dict[str, Any]]
     ) -> list[Statement]:
         plan: list[Statement] = ctx.ddl_impl.drop_dependents(table, schema)
         return plan
