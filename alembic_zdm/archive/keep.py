@@ -213,7 +213,7 @@ def keep_columns(
         key = find_key(ctx.catalog, table, schema) if ctx.catalog is not None else ("id",)
         copied = (*cols, *seen)
         ctx.run([*place.ensure(container), _offline_copy(ctx, table, schema, container, name, key, copied),
-                 *_offline_record(ctx, catalog, _replace(entry, key=key))])  # fmt: skip
+                 *_offline_record(ctx, catalog, _replace(entry, key=key, detail={"witnesses": seen}))])  # fmt: skip
         _note(ctx, "columns", table, schema, cols, (*key, *copied), container)
         return
     conn = ctx.connection

@@ -141,7 +141,13 @@ def test_change_type_naive_vs_safe() -> None:
     )
     assert "INTO zdm_same" not in expand[3]  # one-way: nobody writes the shadow column
     contract = offline(change_type, Phase.CONTRACT)
-    assert contract == [
+    # the archive first: the old values and the shadow's (the witness), with the key
+    assert contract[0] == "CREATE SCHEMA IF NOT EXISTS zdm_archive"
+    assert contract[1].startswith("CREATE TABLE zdm_archive.zdm_arch_t_amount_")
+    assert contract[1].endswith(" AS SELECT id, amount, zdm_new_amount FROM t")
+    assert contract[3].startswith("INSERT INTO zdm_archive.zdm_archive_catalog")
+    assert """'{"witnesses": {"zdm_new_amount": "amount"}}'""" in contract[3]
+    assert contract[4:] == [
         "LOCK TABLE t IN ACCESS EXCLUSIVE MODE",
         "DROP TRIGGER IF EXISTS zdm_dw_t_amount_zdm_new_amount ON t",
         "DROP FUNCTION IF EXISTS zdm_dwfn_t_amount_zdm_new_amount()",
@@ -169,7 +175,11 @@ def test_split_and_merge_expand() -> None:
     assert (
         "SELECT (first || ' ' || last) INTO NEW.name FROM (SELECT NEW.*) AS zdm_row;" in expand[2]
     )
-    assert offline(split, Phase.CONTRACT)[-1] == "ALTER TABLE u DROP COLUMN name"
+    contract = offline(split, Phase.CONTRACT)
+    assert contract[-1] == "ALTER TABLE u DROP COLUMN name"
+    copies = [i for i, sql in enumerate(contract) if sql.startswith("CREATE TABLE zdm_archive.")]
+    assert [contract[i].split(" AS ")[1] for i in copies] == ["SELECT id, name, first, last FROM u"]
+    assert copies[0] < contract.index("DROP TRIGGER IF EXISTS zdm_dw_u_name_first_last ON u")
 
 
 def test_drop_table_and_column_contract() -> None:
