@@ -99,12 +99,20 @@ def keep_table(ctx: Any, table: str, schema: str | None, op: str) -> None:
     renames = place.collisions(conn, table, schema, container, stamp)
     rows = place.row_estimate(conn, table, schema)
     detail = {"home": place.home(conn, schema), "foreign_keys": fks, "renames": renames}
-    plan = [*place.ensure(container), *place.dependents(ctx, table, schema, fks)]
-    ctx.run([*plan, *place.move(table, schema, container, name, renames)])
+    ctx.run(place.ensure(container))
+    # recorded before the move: where the move commits by itself (MySQL's RENAME TABLE),
+    # a kill right after it must leave the entry an undo finds; an entry whose table
+    # never moved is forgotten by the undo (restore_table)
     catalog.ensure(conn)
-    size = place.size(conn, name, container)
-    entry_id = catalog.add(conn, _replace(entry, rows=rows, detail=detail))
-    catalog.set_size(conn, entry_id, rows, size)
+    found = catalog.by_archive(conn, name)
+    entry_id = (
+        found.id
+        if found is not None
+        else catalog.add(conn, _replace(entry, rows=rows, detail=detail))
+    )
+    plan = place.dependents(ctx, table, schema, fks)
+    ctx.run([*plan, *place.move(table, schema, container, name, renames)])
+    catalog.set_size(conn, entry_id, rows, place.size(conn, name, container))
 
 
 def _note(

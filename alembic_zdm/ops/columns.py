@@ -238,11 +238,13 @@ class SafeDropColumnOp(PatternSteps):
         return bool(ctx.connection.execute(query).scalar())
 
     def contract(self, ctx: Any) -> None:
+        from ._kept_columns import keep_definitions
         from ._pattern import models_check
         from ._tables_sql import drop_dependents_plan
 
         ctx.column(self.table_name, self.column_name, self.schema)
         models_check(ctx, self.table_name, self.column_name, self.schema, "drop")
+        keep_definitions(ctx, self.table_name, [self.column_name], self.schema)
         present = ctx.offline or ctx.column(self.table_name, self.column_name, self.schema)
         if ctx.settings.backup and present:
             from ..archive.keep import keep_columns
@@ -256,6 +258,7 @@ class SafeDropColumnOp(PatternSteps):
 
         from ..archive.keep import archived_types, find_columns, restore_columns
         from ..errors import SchemaObjectError
+        from ._kept_columns import restore_definitions
 
         entry = find_columns(ctx, self.table_name, [self.column_name], self.schema)
         col_type = self.existing_type
@@ -276,6 +279,7 @@ class SafeDropColumnOp(PatternSteps):
             ctx.run([ctx.add_column(self.table_name, column, self.schema)])
         if entry is not None:
             restore_columns(ctx, entry)
+        restore_definitions(ctx, self.table_name, [self.column_name], self.schema)
 
 
 @Operations.implementation_for(SafeDropColumnOp)

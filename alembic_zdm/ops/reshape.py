@@ -85,11 +85,13 @@ class _ReshapeOp(PatternSteps):
         ctx.forget_backfill(self._spec(self.forward))
 
     def contract(self, ctx: Any) -> None:
+        from ._kept_columns import keep_definitions
         from ._pattern import models_check
 
         present = [ctx.column(self.table_name, n, self.schema) for n in self.old]
         for name in self.old:
             models_check(ctx, self.table_name, name, self.schema, "drop")
+        keep_definitions(ctx, self.table_name, self.old, self.schema)
         ctx.run(self._declared(ctx))
         if ctx.settings.backup and (ctx.offline or all(present)):
             from ..archive.keep import keep_columns
@@ -121,6 +123,7 @@ class _ReshapeOp(PatternSteps):
 
         from ..archive.keep import archived_types, find_columns, restore_columns
         from ..errors import SchemaObjectError
+        from ._kept_columns import restore_definitions
 
         entry = find_columns(ctx, self.table_name, self.old, self.schema)
         types = dict(self.old_types)
@@ -144,6 +147,7 @@ class _ReshapeOp(PatternSteps):
             # exact old values where the new columns are as the contract left them;
             # rows written since keep the backward expressions' values
             restore_columns(ctx, entry)
+        restore_definitions(ctx, self.table_name, self.old, self.schema)
 
 
 def _default_sql(ctx: Any, column: Any) -> str | None:

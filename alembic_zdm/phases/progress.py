@@ -31,6 +31,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import re
 import signal
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -282,6 +283,9 @@ def recording(progress: StepProgress, ctx: Any) -> Iterator[StepProgress]:
         extra = [a for a in args if a] + [
             v for k, v in sorted(kw.items()) if v and k != "execution_options"
         ]
+        if ctx.dialect.name == "postgresql":
+            with progress.unrecorded():
+                drop_invalid_build(ctx.connection, sql)
         return progress.run(
             sql,
             extra or None,
@@ -300,6 +304,46 @@ def recording(progress: StepProgress, ctx: Any) -> Iterator[StepProgress]:
         else:
             del impl._exec
         _current.reset(token)
+
+
+_CONCURRENT_BUILD = re.compile(
+    r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r'(?P<name>"(?:[^"]|"")+"|[^\s"(]+)\s+ON\s+(?:ONLY\s+)?'
+    r'(?P<table>(?:"(?:[^"]|"")+"|[^\s"(.]+)(?:\.(?:"(?:[^"]|"")+"|[^\s"(]+))?)',
+    re.IGNORECASE,
+)
+_INVALID_INDEX = (
+    "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_index i "
+    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE NOT i.indisvalid AND c.relname = :name "
+    "AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(:table))"
+)
+
+
+def drop_invalid_build(connection: Any, sql: str) -> bool:
+    """Before a plain ``CREATE INDEX CONCURRENTLY`` (PostgreSQL): drop the INVALID index
+    of that name a killed or failed earlier build left, so the statement builds it again
+    instead of failing with "already exists" (and a re-run counting that as done).
+
+    Alembic's ``op.create_index(..., postgresql_concurrently=True)`` and raw SQL alike;
+    alembic-zdm's own ``add_index_concurrently`` does this in the executor. Returns
+    whether an index was dropped.
+    """
+    found = _CONCURRENT_BUILD.match(sql)
+    if found is None:
+        return False
+    name = found["name"]
+    name = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+    from sqlalchemy import text
+
+    invalid = connection.execute(
+        text(_INVALID_INDEX), {"name": name, "table": found["table"]}
+    ).scalar()
+    if invalid is None:
+        return False
+    log.warning("zdm: dropping the INVALID index %s left by an earlier build", invalid)
+    connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {invalid}")
+    return True
 
 
 _READS = ("select", "set ", "show", "pragma", "with ", "values", "explain")
@@ -327,7 +371,24 @@ def _recordable(construct: Any, ctx: Any) -> str | None:
 # ---- "its effect is already there" errors, per database
 
 _PG_THERE = {"42701", "42P07", "42710", "42704", "42703", "42P01", "42883", "42P06"}
-_MYSQL_THERE = {1050, 1051, 1054, 1060, 1061, 1091, 1146, 1176, 1359, 1360, 1826, 3822, 4025}
+# 1304/1305: a stored function already exists / does not exist (conversion functions)
+_MYSQL_THERE = {
+    1050,
+    1051,
+    1054,
+    1060,
+    1061,
+    1091,
+    1146,
+    1176,
+    1304,
+    1305,
+    1359,
+    1360,
+    1826,
+    3822,
+    4025,
+}
 _SQLITE_THERE = (
     "already exists",
     "duplicate column name",

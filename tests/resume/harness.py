@@ -210,7 +210,7 @@ def kill_matrix(
     out = Outcome(statements=statements_seen())
     ref = snapshot(url)
     assert ref != pre, "the op changed nothing: the scenario tests nothing"
-    if undoable and full:
+    if undoable:
         command.downgrade(cfg, "setup")
         got, want = snapshot(url), pre
         if not rollback_data:

@@ -24,6 +24,7 @@ def upgrade():
         sa.Column("label", sa.String(50), nullable=True),
     )
     op.create_index("ix_t_name", "t", ["name"])
+    op.create_index("ix_t_label", "t", ["label", "id"])
     op.create_table("gone", sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
                     sa.Column("v", sa.Integer, nullable=True))
     op.bulk_insert(sa.table("p", sa.column("id", sa.Integer)), [{"id": i} for i in range(1, 4)])
@@ -169,7 +170,7 @@ def expand():
             "safe_drop_column",
             """
 def expand():
-    op.safe_drop_column("t", "score", existing_type=sa.Integer())
+    op.safe_drop_column("t", "label", existing_type=sa.String(50))
 """,
         ),
         Scenario(

@@ -102,3 +102,35 @@ def test_a_state_table_of_the_first_release_is_upgraded_in_place(
     engine.dispose()
     assert "progress" in columns
     assert {tuple(r) for r in rows} == {("note", "done", None), ("older", "done", None)}
+
+
+def test_an_invalid_index_of_a_plain_concurrent_build_is_dropped_hostile_names_too(
+    pg_url: str,
+) -> None:
+    """A failed ``CREATE UNIQUE INDEX CONCURRENTLY`` leaves an INVALID index: the next
+    build of that name must drop it first, whatever the quoting of index and table."""
+    from alembic_zdm.phases.progress import drop_invalid_build
+
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql('CREATE SCHEMA "s ""q"""')
+            conn.exec_driver_sql('CREATE TABLE "s ""q"""."t; --" (v int)')
+            conn.exec_driver_sql('INSERT INTO "s ""q"""."t; --" VALUES (1), (1)')
+            build = 'CREATE UNIQUE INDEX CONCURRENTLY "ix ""x""" ON "s ""q"""."t; --" (v)'
+            try:
+                conn.exec_driver_sql(build)
+            except Exception:
+                pass
+            invalid = "SELECT count(*) FROM pg_index WHERE NOT indisvalid"
+            assert conn.execute(text(invalid)).scalar() == 1
+            other = 'CREATE INDEX CONCURRENTLY "ix_other" ON "s ""q"""."t; --" (v)'
+            assert drop_invalid_build(conn, other) is False  # another name: kept
+            assert drop_invalid_build(conn, "CREATE INDEX ix ON t (v)") is False
+            assert drop_invalid_build(conn, build) is True
+            assert conn.execute(text(invalid)).scalar() == 0
+            conn.exec_driver_sql('DELETE FROM "s ""q"""."t; --"')
+            conn.exec_driver_sql(build)  # builds now, no "already exists"
+            assert conn.execute(text(invalid)).scalar() == 0
+    finally:
+        engine.dispose()

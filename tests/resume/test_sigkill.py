@@ -5,9 +5,11 @@
   contract (``ZDM_TEST_KILL_AT=N:when:sigkill``); the re-run must end equal to a
   clean run, and ``rollback`` must give back the original table.
 * PostgreSQL, a plain ``op.add_column`` then ``op.add_index_concurrently`` (issue
-  10's stuck deploy): SIGKILL from outside while the index build waits for an old
-  snapshot; the dead client's backend goes on building. The re-run must end that
-  backend first (no ``tuple concurrently updated``) and finish the step.
+  10's stuck deploy), and the same with Alembic's own ``op.create_index(...,
+  postgresql_concurrently=True)`` in an ``autocommit_block()``: SIGKILL from outside
+  while the index build waits for an old snapshot; the dead client's backend goes on
+  building. The re-run must end that backend first (no ``tuple concurrently
+  updated``), drop the INVALID index it leaves and build it again.
 """
 
 from __future__ import annotations
@@ -77,16 +79,31 @@ def undo_expand():
     op.drop_column("t", "note")
 """
 
+PLAIN_CREATE_INDEX = """
+def expand():
+    op.add_column("t", sa.Column("note", sa.String(50), nullable=True))
+    with op.get_context().autocommit_block():
+        op.create_index("ix_t_note", "t", ["note"], postgresql_concurrently=True)
+
+def undo_expand():
+    with op.get_context().autocommit_block():
+        op.drop_index("ix_t_note", "t", postgresql_concurrently=True)
+    op.drop_column("t", "note")
+"""
+
 BUILDING = (
     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
     "AND query LIKE 'CREATE INDEX CONCURRENTLY%' AND state = 'active'"
 )
 
 
+@pytest.mark.parametrize("body", [PLAIN, PLAIN_CREATE_INDEX], ids=["zdm-op", "plain-create-index"])
 def test_sigkill_during_a_concurrent_build_then_rerun_ends_the_dead_backend(
-    tmp_path: Path, pg_url: str
+    body: str, tmp_path: Path, pg_url: str
 ) -> None:
-    cfg = make_project(tmp_path, pg_url, [("setup", SETUP), ("op", PLAIN)])
+    """Ending the dead backend leaves its index INVALID: the re-run must build it again
+    (a plain ``create_index(postgresql_concurrently=True)`` too, not count it done)."""
+    cfg = make_project(tmp_path, pg_url, [("setup", SETUP), ("op", body)])
     command.upgrade(cfg, "setup")
     engine = create_engine(pg_url)
     holder = engine.connect().execution_options(isolation_level="REPEATABLE READ")
