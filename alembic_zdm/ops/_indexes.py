@@ -42,7 +42,8 @@ def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> lis
     for index in inspect(ctx.catalog).get_indexes(table, schema=schema):
         cols = index.get("column_names") or []
         options = index.get("dialect_options") or {}
-        partial = options.get("postgresql_where") or options.get("sqlite_where")
+        where = options.get("postgresql_where")
+        partial = (where if where is not None else options.get("sqlite_where")) is not None
         if column not in cols and not (None in cols or partial):
             continue
         if None in cols or partial:

@@ -54,16 +54,25 @@ def _read(ctx: Any, table: str, columns: Sequence[str], schema: str | None) -> d
     for index in inspector(ctx.connection).get_indexes(table, schema=schema):
         cols = list(index.get("column_names") or [])
         options = index.get("dialect_options") or {}
-        partial = options.get("postgresql_where") or options.get("sqlite_where")
-        if not any(c in cols for c in columns) and not (None in cols or partial):
+        where = options.get("postgresql_where")
+        if where is None:
+            where = options.get("sqlite_where")
+        odd = None in cols or where is not None or bool(index.get("duplicates_constraint"))
+        named = any(c in cols for c in columns)
+        if odd:
+            # an expression or a WHERE that mentions the column (by its text) goes with it
+            text = " ".join(str(e) for e in index.get("expressions") or [])
+            text += "" if where is None else f" {where}"
+            if named or any(c in text for c in columns):
+                log.warning(
+                    "Index %r on %s is an expression or partial index, or a unique "
+                    "constraint: undoing this contract will not rebuild it (recreate it "
+                    "by hand if you roll back)",
+                    index["name"],
+                    table,
+                )
             continue
-        if None in cols or partial or index.get("duplicates_constraint"):
-            log.warning(
-                "Index %r on %s is an expression or partial index, or a unique constraint: "
-                "undoing this contract will not rebuild it (recreate it by hand if you roll back)",
-                index["name"],
-                table,
-            )
+        if not named:
             continue
         copy = IndexCopy(
             index["name"],
