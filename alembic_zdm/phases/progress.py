@@ -327,7 +327,8 @@ def _recordable(construct: Any, ctx: Any) -> str | None:
 # ---- "its effect is already there" errors, per database
 
 _PG_THERE = {"42701", "42P07", "42710", "42704", "42703", "42P01", "42883", "42P06"}
-_MYSQL_THERE = {1050, 1051, 1054, 1060, 1061, 1091, 1146, 1176, 1359, 1360, 1826, 3822, 4025}
+# 1304/1305: a stored function already exists / does not exist (conversion functions)
+_MYSQL_THERE = {1050, 1051, 1054, 1060, 1061, 1091, 1146, 1176, 1304, 1305, 1359, 1360, 1826, 3822, 4025}
 _SQLITE_THERE = (
     "already exists",
     "duplicate column name",
