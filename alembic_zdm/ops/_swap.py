@@ -59,10 +59,7 @@ class Swap:
         from ..dual_write import disable_plan, enable_plan
 
         plan = [*disable_plan(old_trigger, ctx.dialect)]
-        plan += [
-            ctx.rename(t, self.column, retired, s),
-            ctx.rename(t, self.replacement, self.column, s),
-        ]
+        plan += ctx.ddl_impl.swap_columns(t, self.column, retired, self.replacement, s)
         if default is not None:
             plan += [
                 ctx.set_default(t, retired, None, s),
