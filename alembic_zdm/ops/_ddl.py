@@ -110,6 +110,20 @@ class ColumnDdl:
             ColumnName(table, old, new, schema=schema), table, f"rename {table}.{old} to {new}"
         )
 
+    def swap_columns(
+        self, table: str, column: str, retired: str, replacement: str, schema: str | None
+    ) -> list[Statement]:
+        """Rename *column* to *retired* and *replacement* to *column*.
+
+        Here two renames: the column swap runs them in one transaction. Where DDL
+        commits by itself (MySQL) they must be one statement, so that a kill leaves
+        either both names or neither (see the MySQL form).
+        """
+        return [
+            self.rename(table, column, retired, schema),
+            self.rename(table, replacement, column, schema),
+        ]
+
     def set_default(
         self, table: str, column: str, default: str | None, schema: str | None
     ) -> Statement:

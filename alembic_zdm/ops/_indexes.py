@@ -64,12 +64,18 @@ def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> lis
     return found
 
 
-def first_seen_indexes(ctx: Any, table: str, column: str, schema: str | None) -> list[IndexCopy]:
+def first_seen_indexes(
+    ctx: Any, table: str, column: str, schema: str | None, key: str | None = None
+) -> list[IndexCopy]:
     """:func:`column_indexes` as the step's first attempt saw them (a re-run after a
-    kill may find the column, and its indexes, already dropped)."""
+    kill may find the column, and its indexes, already dropped).
+
+    *key*: the checkpoint key (default ``indexes:<table>.<column>``, which
+    :func:`saved_indexes` reads).
+    """
     return list(
         ctx.first_seen(
-            f"indexes:{table}.{column}",
+            key or f"indexes:{table}.{column}",
             lambda: column_indexes(ctx, table, column, schema),
             encode=lambda found: [dataclasses.asdict(i) for i in found],
             decode=lambda saved: [

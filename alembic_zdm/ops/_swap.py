@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import naming
-from ._indexes import IndexCopy, build_copies, column_indexes, rename_index, replace_column
+from ._indexes import IndexCopy, build_copies, first_seen_indexes, rename_index, replace_column
 
 
 class Swap:
@@ -17,6 +17,12 @@ class Swap:
     drop the sync trigger, rename both columns, move the default and NOT NULL, drop
     the retired column (or keep it, with a new sync trigger, when undoing), and give
     index copies the original names.
+
+    Where each DDL statement commits by itself (MySQL/MariaDB) the two renames are one
+    ``ALTER`` (:meth:`~alembic_zdm.ops._ddl.ColumnDdl.swap_columns`), so a kill leaves
+    the names before or after the swap, never neither; a re-run after it finds the
+    replacement under the column's name, and plans from what the first attempt saw
+    (``ctx.first_seen``: the default, NOT NULL and indexes of the old column).
     """
 
     def __init__(
@@ -28,8 +34,15 @@ class Swap:
         self.replacement = replacement
         self.schema = schema
         self.info = ctx.column(table, column, schema)
-        ctx.column(table, replacement, schema)
-        self.indexes: list[IndexCopy] = column_indexes(ctx, table, column, schema)
+        # where each DDL statement commits by itself (MySQL), a re-run may find the swap
+        # done (the replacement gone, renamed to *column*): the default, NOT NULL and
+        # indexes to move are then those the first attempt saw on the old column
+        self.swapped = ctx.column(table, replacement, schema) is None and not ctx.offline
+        key = f"swap:{table}.{column}<-{replacement}"
+        self.facts: dict[str, Any] | None = ctx.first_seen(key, lambda: _facts(self.info))
+        self.indexes: list[IndexCopy] = first_seen_indexes(
+            ctx, table, column, schema, key=f"{key}:indexes"
+        )
         self.copy_name: Callable[[str, str], str] = naming.shadow_index
 
     def copy_indexes(self, name_of: Callable[[str, str], str]) -> None:
@@ -52,24 +65,26 @@ class Swap:
     ) -> None:
         """Prove NOT NULL, then swap in one transaction."""
         ctx, t, s = self.ctx, self.table, self.schema
-        not_null = self.info is not None and not self.info["nullable"]
-        default = self.info.get("default") if self.info is not None else None
-        if not_null:
+        facts = self.facts or {}
+        not_null = self.facts is not None and not facts["nullable"]
+        default = facts.get("default")
+        # the old column's definition (for MODIFY …), under *retired* once swapped
+        info = ctx.column(t, retired, s) if self.swapped else self.info
+        if info is not None:
+            info = {**info, **facts}
+        if not_null and not self.swapped:
             ctx.run(ctx.not_null_safe(t, self.replacement, s))
         from ..dual_write import disable_plan, enable_plan
 
         plan = [*disable_plan(old_trigger, ctx.dialect)]
-        plan += [
-            ctx.rename(t, self.column, retired, s),
-            ctx.rename(t, self.replacement, self.column, s),
-        ]
+        plan += ctx.ddl_impl.swap_columns(t, self.column, retired, self.replacement, s)
         if default is not None:
             plan += [
                 ctx.set_default(t, retired, None, s),
                 ctx.set_default(t, self.column, default, s),
             ]
         if not_null and not drop_retired:
-            plan.append(ctx.nullable(t, retired, True, s, self.info))
+            plan.append(ctx.nullable(t, retired, True, s, info))
         dialect = ctx.dialect.name
         if drop_retired:
             plan.append(ctx.drop_column(t, retired, s))
@@ -84,3 +99,10 @@ class Swap:
         if new_trigger is not None:
             plan += enable_plan(new_trigger, ctx.dialect)
         ctx.ddl_impl.locked(t, s, plan)
+
+
+def _facts(info: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the swap moves from the old column: NOT NULL and the default (``None`` offline)."""
+    if info is None:
+        return None
+    return {"nullable": bool(info["nullable"]), "default": info.get("default")}

@@ -137,6 +137,27 @@ class MySQLColumnDdl(ColumnDdl):
             f"rename {table}.{old} to {new}", my.COLUMN_EXISTS, column=new,
         )  # fmt: skip
 
+    def swap_columns(
+        self, table: str, column: str, retired: str, replacement: str, schema: str | None
+    ) -> list[Statement]:
+        """One ``ALTER TABLE … RENAME COLUMN column TO retired, RENAME COLUMN replacement
+        TO column``: MySQL commits each DDL statement, so two renames killed between
+        them would leave no *column* at all, a state neither a re-run nor the undo can
+        plan from. One statement is atomic; it is done once *replacement* is gone."""
+        instant = self.caps.instant_rename_column
+        algorithm = my.Algorithm.INSTANT if instant else my.Algorithm.INPLACE
+        actions = [
+            my.rename_column(self.q, column, retired),
+            my.rename_column(self.q, replacement, column),
+        ]
+        return [
+            self._alter(
+                table, schema, actions, algorithm,
+                f"swap {table}.{column} for {replacement} (the old one renamed to {retired})",
+                my.COLUMN_ABSENT, column=replacement,
+            )
+        ]  # fmt: skip
+
     def set_default(
         self, table: str, column: str, default: str | None, schema: str | None
     ) -> Statement:
