@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,11 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from alembic_zdm.phases import commands
 from alembic_zdm.phases.progress import SimulatedKill, arm_kill, statements_seen
 from alembic_zdm.testing.project import make_project
+
+_MODE = os.environ.get("ZDM_KILL_MATRIX", "").lower()
+FULL = _MODE == "full" or (os.environ.get("CI", "").lower() == "true" and _MODE != "middle")
+"""Kill at every statement, both sides: under ``CI=true`` and ``ZDM_KILL_MATRIX=full``
+(``ZDM_KILL_MATRIX=middle``: only the middle statement, the quick local default)."""
 
 IGNORED_TABLES = {"alembic_zdm_state", "zdm_archive_catalog"}
 ARCHIVED = "zdm_arch_"

@@ -15,17 +15,14 @@ quick local run; ``ZDM_KILL_MATRIX=middle`` asks for that under CI too.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from .harness import kill_matrix
+from .harness import FULL, kill_matrix
 from .scenarios import SETUP, scenarios
 
 DATABASES = {"postgresql": "pg_url", "mysql": "mysql_url", "sqlite": "sqlite_url"}
-_MODE = os.environ.get("ZDM_KILL_MATRIX", "").lower()
-FULL = _MODE == "full" or (os.environ.get("CI", "").lower() == "true" and _MODE != "middle")
 CASES = [(db, s) for db in DATABASES for s in scenarios(db)]
 
 

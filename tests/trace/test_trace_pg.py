@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,25 @@ def test_naive_create_index_holds_share_for_the_whole_build(tmp_path: Path, pg_u
     assert "orders" in st.scans
 
 
+def _release_once_building(url: str, snapshot: sa.Connection) -> None:
+    """End the old snapshot 0.5 s after the concurrent build is seen waiting for it
+    (a fixed timer started before the trace raced the trace's own set-up). Watched on
+    a bare driver connection: the trace records what SQLAlchemy engines send."""
+    import psycopg
+
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%%' "
+        "AND state = 'active'"
+    )
+    deadline = time.monotonic() + 60
+    dsn = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as watch:
+        while not watch.execute(query).fetchone()[0] and time.monotonic() < deadline:  # type: ignore[index]
+            time.sleep(0.02)
+    time.sleep(0.5)
+    snapshot.rollback()
+
+
 def test_concurrent_index_takes_no_lock_that_blocks_writes(
     tmp_path: Path, pg_url: str, engine: sa.Engine
 ) -> None:
@@ -72,7 +92,7 @@ def test_concurrent_index_takes_no_lock_that_blocks_writes(
     snapshot = engine.connect()
     snapshot.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
     snapshot.execute(sa.text("SELECT count(*) FROM orders"))
-    release = threading.Timer(0.5, snapshot.rollback)
+    release = threading.Thread(target=_release_once_building, args=(pg_url, snapshot))
     release.start()
     try:
         report = trace(cfg, url=pg_url)  # type: ignore[arg-type]
