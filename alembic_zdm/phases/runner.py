@@ -27,7 +27,7 @@ from ..errors import PhaseConflictError
 from .lock import HELD_ATTR, RunnerLock
 from .model import Phase
 from .revisions import RevisionPhases, load_revision
-from .state import DONE, StateRow, state_store
+from .state import DONE, ROLLED_BACK, StateRow, state_store
 
 if TYPE_CHECKING:
     from .steps import PlanStep
@@ -364,7 +364,9 @@ class DowngradeRun:
             if self.min_phase is None:
                 for rev in revs:
                     row = rows.get((rev.revision, phase))
-                    if phase in rev.phases and (row is None or row.status == DONE):
+                    # an applied revision's phase is undone unless its undo finished: a
+                    # downgrade killed inside it left it running (or partial) mid-undo
+                    if phase in rev.phases and (row is None or row.status != ROLLED_BACK):
                         plan.append(PlanStep(rev, phase, undo=True))
         if not ctx.as_sql:
             announce_undo(self.destination, plan)

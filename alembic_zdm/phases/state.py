@@ -272,6 +272,13 @@ class StateStore:
             "checksum": checksum,
             **self._next_seq(conn),
         }
+        if undo and "progress" in self._columns(conn):
+            # an undo says so from its start, committed with this row: on PostgreSQL a
+            # kill before its first statement commits rolls its progress back, and an
+            # in-flight revision's phase "running" without a record of an undo would
+            # look like a forward attempt that changed nothing, not to be undone again
+            if not self.load_progress(conn, revision, phase).get("undo"):
+                values["progress"] = json.dumps({"undo": True, "done": [], "doing": None})
         existing = conn.execute(
             select(self.table.c.attempts, self.table.c.status).where(self._key(revision, phase))
         ).first()
