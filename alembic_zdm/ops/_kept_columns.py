@@ -5,8 +5,8 @@ must also give back the column as the contract found it: its NOT NULL, its serve
 default and the plain indexes on it, which ``DROP COLUMN`` takes along. "As the
 contract found it" includes what expand relaxed for the new code (MySQL's implicit
 default on a NOT NULL column): the new application is still running while the
-contract is undone, and the undo of expand then removes the relaxation. :func:`keep_definitions` reads
-them on the contract's first attempt (a re-run after a kill finds the column gone)
+contract is undone, and the undo of expand then removes the relaxation.
+:func:`keep_definitions` reads them on the contract's first attempt (a re-run after a kill finds the column gone)
 into the contract's ``keep:`` checkpoint, which outlives the phase;
 :func:`restore_definitions`, in the undo of that contract, puts them back once the
 values are back: default, NOT NULL validated without a long lock, then each index
@@ -23,7 +23,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ._indexes import IndexCopy, build_copies
+from ._indexes import IndexCopy, _decode, build_copies
 
 log = logging.getLogger("alembic.zdm")
 
@@ -100,10 +100,6 @@ def restore_definitions(ctx: Any, table: str, columns: Sequence[str], schema: st
         if definition.get("nullable") is False:
             plan += ctx.not_null_safe(table, column, schema, default)
     ctx.run(plan)
-    indexes = [
-        IndexCopy(d["name"], tuple(d["columns"]), d["unique"], d["using"], tuple(d["include"]))
-        for d in kept.get("indexes") or []
-    ]
-    for index in indexes:
+    for index in _decode(kept.get("indexes") or []):
         on = index.columns[0]
         ctx.run(build_copies(ctx, table, [index], on, on, lambda name, _dialect: name, schema))
