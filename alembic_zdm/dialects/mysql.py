@@ -180,12 +180,19 @@ class MySQLSupport(DialectSupport):
         if found:
             return found
         holders = self.fetch(connection, my.OPEN_TRANSACTIONS, {})
+        sessions = {int(r.pid): r for r in self.fetch(connection, my.SESSIONS, {})}
         waiters = self.fetch(connection, my.WAITING_FOR_MDL, {})
         return [
             Blocker(
-                int(r.pid), r.state, float(r.seconds or 0), r.query, "an open transaction", True
+                int(r.pid),
+                sessions[int(r.pid)].state,
+                float(r.seconds or 0),
+                r.query or sessions[int(r.pid)].query,
+                "an open transaction",
+                True,
             )
             for r in holders
+            if int(r.pid) in sessions  # a transaction that ended between the two reads
         ] + [
             Blocker(int(r.pid), r.state, float(r.seconds or 0), r.query, "a metadata lock", False)
             for r in waiters

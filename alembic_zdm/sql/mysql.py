@@ -305,14 +305,18 @@ WHERE m.object_type = 'TABLE' AND m.object_schema = COALESCE(:schema, DATABASE()
 ORDER BY granted DESC, seconds DESC"""
 """Sessions holding or waiting for a metadata lock on the table (MySQL 8 default)."""
 OPEN_TRANSACTIONS = """\
-SELECT p.id AS pid, COALESCE(p.state, p.command, '') AS state,
-       TIMESTAMPDIFF(SECOND, x.trx_started, NOW()) AS seconds,
-       LEFT(COALESCE(x.trx_query, p.info, ''), 80) AS query
-FROM information_schema.innodb_trx x JOIN information_schema.processlist p
-  ON p.id = x.trx_mysql_thread_id
-WHERE p.id <> CONNECTION_ID() ORDER BY seconds DESC"""
+SELECT trx_mysql_thread_id AS pid, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS seconds,
+       LEFT(COALESCE(trx_query, ''), 80) AS query
+FROM information_schema.innodb_trx
+WHERE trx_mysql_thread_id <> CONNECTION_ID() ORDER BY seconds DESC"""
 """Without performance_schema (MariaDB's default): sessions with a transaction open,
-the usual holders of a table's metadata lock."""
+the usual holders of a table's metadata lock. Read alone and matched with
+:data:`SESSIONS` in Python: MariaDB 10.11 has crashed on ``innodb_trx`` joined with
+``processlist`` while other sessions dropped temporary tables."""
+SESSIONS = """\
+SELECT id AS pid, COALESCE(state, command, '') AS state, LEFT(COALESCE(info, ''), 80) AS query
+FROM information_schema.processlist WHERE id <> CONNECTION_ID()"""
+"""Every other session's state and statement, to describe the open transactions."""
 WAITING_FOR_MDL = """\
 SELECT id AS pid, state, time AS seconds, LEFT(COALESCE(info, ''), 80) AS query
 FROM information_schema.processlist
