@@ -307,19 +307,26 @@ class SafeChangeColumnTypeOp(PatternSteps):
         retired, shadow = self._retired(ctx), self._shadow(ctx)
         back = self._cast(ctx, old_type, self.backward_using)
         self._check_cast(ctx, back, old_type)
-        ctx.absent(self.table_name, retired, self.schema, "restore the old type")
-        ctx.run([ctx.add_column(self.table_name, Column(retired, old_type), self.schema)])
-        ctx.dual_write(self._dual(ctx, retired, back), on=True)
-        spec = self._spec(ctx, retired, back)
-        ctx.backfill(spec)
-        ctx.verify(spec)
-        ctx.forget_backfill(spec)
-        if entry is not None:
-            # the exact old values where the row is as the contract left it; rows
-            # written since keep the backward conversion (the trigger keeps it so)
-            restore_columns(ctx, entry, into={self.column_name: retired}, forget=False)
-        swap = Swap(ctx, self.table_name, self.column_name, retired, self.schema)
-        swap.copy_indexes(naming.retired_index)
+        if not self._swapped_back(ctx, retired, shadow):
+            ctx.absent(self.table_name, retired, self.schema, "restore the old type")
+            ctx.run([ctx.add_column(self.table_name, Column(retired, old_type), self.schema)])
+            ctx.dual_write(self._dual(ctx, retired, back), on=True)
+            spec = self._spec(ctx, retired, back)
+            ctx.backfill(spec)
+            ctx.verify(spec)
+            ctx.forget_backfill(spec)
+            if entry is not None:
+                # the exact old values where the row is as the contract left it; rows
+                # written since keep the backward conversion (the trigger keeps it so)
+                restore_columns(ctx, entry, into={self.column_name: retired}, forget=False)
+            swap = Swap(ctx, self.table_name, self.column_name, retired, self.schema)
+            swap.copy_indexes(naming.retired_index)
+        else:
+            # a re-run after the swap back committed (MySQL: each DDL statement commits
+            # by itself): the old values are under the column's name already; what is
+            # left is the rest of the swap, planned from what the first attempt saw
+            swap = Swap(ctx, self.table_name, self.column_name, retired, self.schema)
+            swap.copy_name = naming.retired_index
         conversion = self._conversion(ctx)
         ctx.run(conversion.setup)
         forward = self._dual(ctx, shadow, conversion.in_trigger)
@@ -331,6 +338,22 @@ class SafeChangeColumnTypeOp(PatternSteps):
         )
         if entry is not None:
             forget_columns(ctx, entry)
+
+    def _swapped_back(self, ctx: Any, retired: str, shadow: str) -> bool:
+        """Whether an earlier attempt of this undo already swapped the old column back.
+
+        After the swap the restored column is under the column's name and the new-typed
+        one under the shadow's; before it the shadow is absent (the contract dropped it),
+        which the first attempt records so a shadow of another origin is never mistaken.
+        """
+        if ctx.offline:
+            return False
+        t, s = self.table_name, self.schema
+        shadow_at_start = ctx.first_seen(
+            f"undo-type:{t}.{self.column_name}:shadow", lambda: shadow in (ctx.columns(t, s) or {})
+        )
+        names = ctx.columns(t, s) or {}
+        return not shadow_at_start and retired not in names and shadow in names
 
 
 def _log(message: str) -> None:

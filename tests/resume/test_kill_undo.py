@@ -23,14 +23,7 @@ from .scenarios import SETUP, scenarios
 DATABASES = {"postgresql": "pg_url", "mysql": "mysql_url", "sqlite": "sqlite_url"}
 ARCHIVING = ("safe_drop_column", "safe_drop_table", "split_column", "safe_change_column_type")
 CASES = [
-    pytest.param(
-        db, s, id=f"{db}-{s.op}",
-        marks=[pytest.mark.xfail(
-            strict=True,
-            reason="known: on MySQL/MariaDB the undo of the type change's contract, killed "
-            "inside its swap back (statements 12-15 of 20), does not run again",
-        )] if FULL and (db, s.op) == ("mysql", "safe_change_column_type") else [],
-    )
+    pytest.param(db, s, id=f"{db}-{s.op}")
     for db in DATABASES for s in scenarios(db) if s.op in ARCHIVING
 ]  # fmt: skip
 
