@@ -37,7 +37,7 @@ LAG_SQL = (
     "THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp()) ELSE 0 END"
 )
 SLACK_S = 1.0
-"""What the gate may overshoot the bound by: one batch's WAL plus one poll."""
+"""How far past the bound the naive run must go for the scenario to count as biting."""
 
 SETUP = """
 def upgrade():
@@ -254,7 +254,7 @@ def run(settings: BenchSettings, log: Callable[[str], None]) -> ReplicaLag | Non
 
 
 def targets(result: ReplicaLag) -> list[Target]:
-    """The gate holds the lag near its bound; without it, the lag grows past it."""
+    """The gate holds the lag under its bound; without it, the lag grows well past it."""
     from bench.targets import Target
 
     limit = result.bound_s + SLACK_S
@@ -262,8 +262,8 @@ def targets(result: ReplicaLag) -> list[Target]:
         Target(
             "replica lag: the gated backfill's max replica lag",
             f"{result.gated.max_lag_s:.2f} s (naive {result.naive.max_lag_s:.2f} s)",
-            f"≤ {limit:g} s (bound {result.bound_s:g} s + one batch and poll)",
-            result.gated.max_lag_s <= limit,
+            f"≤ {result.bound_s:g} s (the bound)",
+            result.gated.max_lag_s <= result.bound_s,
         ),
         Target(
             "replica lag: the naive backfill lets it grow past the bound (the scenario bites)",

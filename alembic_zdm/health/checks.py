@@ -51,6 +51,8 @@ class HealthContext:
     settings: ZdmSettings
     migration_pid: int | None
     replica_engines: list[sa.Engine]
+    memory: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Kept by the gate from one check to the next (the replicas' replay rate)."""
 
 
 Check = Callable[[HealthContext], Verdict]
@@ -71,26 +73,38 @@ def replica_lag(ctx: HealthContext) -> Verdict:
         )
         if lag is not None and float(lag) > worst:
             worst, where = float(lag), "pg_stat_replication on the primary"
+    forecast, why = worst, ""
     for engine in ctx.replica_engines:
-        lag = _replica_lag(engine)
+        name = f"replica {engine.url.render_as_string(hide_password=True)}"
+        lag, ahead, reason = _replica_lag(engine, ctx.memory.setdefault(name, {}))
         if lag > worst:
-            worst, where = lag, f"replica {engine.url.render_as_string(hide_password=True)}"
-    state = THROTTLE if worst > limit else OK
+            worst, where = lag, name
+        if ahead > forecast:
+            forecast, why = ahead, f"; {reason} on {name}"
+    state = THROTTLE if max(worst, forecast) > limit else OK
     return Verdict(
-        state, "replica_lag", worst, f"replication lag {worst:.1f} s on {where} (limit {limit:g} s)"
+        state,
+        "replica_lag",
+        worst,
+        f"replication lag {worst:.1f} s on {where}{why if forecast > limit else ''} "
+        f"(limit {limit:g} s)",
     )
 
 
-def _replica_lag(engine: sa.Engine) -> float:
+def _replica_lag(engine: sa.Engine, memory: dict[str, Any]) -> tuple[float, float, str]:
+    """The replica's lag now, the lag it will reach, and why (in words), in seconds.
+
+    PostgreSQL: the lag goes on growing until the WAL received so far is replayed, even
+    once the run stops writing, so the gate must stop *before* the bound: the lag it will
+    reach is the lag now plus the pending WAL at the replay rate measured between checks
+    (``inf`` while replay does not advance at all, e.g. paused). MySQL/MariaDB: the lag now.
+    """
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            value = _scalar(
-                conn,
-                "SELECT CASE WHEN pg_last_wal_receive_lsn() IS DISTINCT FROM pg_last_wal_replay_lsn() "
-                "THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp()) ELSE 0 END",
-            )
-            return float(value or 0)
-        row = None
+            pg = conn.execute(sa.text(_PG_REPLICA)).one()
+            lag, pending, replayed = float(pg.lag or 0), float(pg.pending or 0), pg.replayed
+            return lag, *_ahead(lag, pending, float(replayed or 0), memory)
+        row: Any = None
         for statement in ("SHOW REPLICA STATUS", "SHOW SLAVE STATUS"):
             try:
                 row = conn.execute(sa.text(statement)).mappings().first()
@@ -98,9 +112,51 @@ def _replica_lag(engine: sa.Engine) -> float:
             except sa.exc.DBAPIError:
                 continue
         if row is None:
-            return 0.0
+            return 0.0, 0.0, ""
         lag = row.get("Seconds_Behind_Source", row.get("Seconds_Behind_Master"))
-        return float("inf") if lag is None else float(lag)
+        value = float("inf") if lag is None else float(lag)
+        return value, value, ""
+
+
+_PG_REPLICA = (
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() IS DISTINCT FROM pg_last_wal_replay_lsn() "
+    "THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp()) ELSE 0 END AS lag, "
+    "greatest(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0) AS pending, "
+    "pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') AS replayed"
+)
+_SMOOTHING = 0.5
+"""Weight of the newest replay-rate measurement (an exponential moving average)."""
+
+
+def _ahead(
+    lag: float, pending: float, replayed: float, memory: dict[str, Any]
+) -> tuple[float, str]:
+    """The lag once *pending* bytes are replayed at the measured rate, and why in words."""
+    import time
+
+    now = time.monotonic()
+    last = memory.get("at")
+    if last is None or now - last[0] > 0.02:  # closer checks measure over a longer span
+        if last is not None:
+            measured = max(replayed - last[1], 0.0) / (now - last[0])
+            rate = memory.get("rate")
+            memory["rate"] = (
+                measured if rate is None else _SMOOTHING * measured + (1 - _SMOOTHING) * rate
+            )
+        memory["at"] = (now, replayed)
+    if pending <= 0:
+        return lag, ""
+    rate = memory.get("rate")
+    if rate is None or last is None:
+        return lag, ""  # the first check: no rate yet
+    if rate <= 0 or replayed == last[1]:
+        return float("inf"), f"{_mb(pending)} of WAL received and not being replayed"
+    ahead = lag + pending / rate
+    return ahead, f"{ahead:.1f} s once the {_mb(pending)} received is replayed at {_mb(rate)}/s"
+
+
+def _mb(size: float) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB"
 
 
 def lock_waiters(ctx: HealthContext) -> Verdict:

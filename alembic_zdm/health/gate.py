@@ -49,6 +49,7 @@ class HealthGate:
             for url in settings.replica_urls
         ]
         self._pid = _pid(connection)
+        self._memory: dict[str, Any] = {}
 
     def verdicts(self) -> list[Verdict]:
         """Every check's answer right now (a check that raises counts as throttle)."""
@@ -56,7 +57,7 @@ class HealthGate:
 
         out = []
         with self._engine.connect() as conn:
-            ctx = HealthContext(conn, self.settings, self._pid, self._replicas)
+            ctx = HealthContext(conn, self.settings, self._pid, self._replicas, self._memory)
             for name, check in self.checks:
                 try:
                     out.append(check(ctx))
