@@ -140,26 +140,6 @@ class _Sampler(threading.Thread):
         self.replica.dispose()
 
 
-def _caught_up(primary_url: str, replica_url: str, timeout_s: float) -> None:
-    """Wait until the replica has replayed everything the primary wrote so far."""
-    with sa.create_engine(primary_url).connect() as p:
-        target = p.execute(sa.text("SELECT pg_current_wal_lsn()")).scalar()
-    engine = sa.create_engine(replica_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as r:
-            deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline:
-                behind = r.execute(
-                    sa.text("SELECT pg_wal_lsn_diff(:t, pg_last_wal_replay_lsn())"), {"t": target}
-                ).scalar()
-                if behind is not None and behind <= 0:
-                    return
-                time.sleep(0.05)
-    finally:
-        engine.dispose()
-    raise RuntimeError(f"the replica did not catch up within {timeout_s:.0f} s")
-
-
 def _lsn(url: str) -> int:
     engine = sa.create_engine(url)
     try:
@@ -195,7 +175,7 @@ def _one(pair: Any, style: str, rows: int, bound_s: float, rate: int | None) -> 
         cfg = Config(str(ini))
         cfg.attributes["configure_logger"] = False
         command.upgrade(cfg, "r0")
-        _caught_up(url, replica, 120)
+        pair.caught_up(120)
         sampler = _Sampler(url, replica)
         throttle = _Throttle(replica, rate) if rate else None
         sampler.start()
@@ -206,7 +186,7 @@ def _one(pair: Any, style: str, rows: int, bound_s: float, rate: int | None) -> 
             command.upgrade(cfg, "head")
             backfill_s = time.monotonic() - began
             wal = _lsn(url) - start_lsn
-            _caught_up(url, replica, 600)
+            pair.caught_up(600)
             drained_s = time.monotonic() - began
         finally:
             sampler.stop.set()

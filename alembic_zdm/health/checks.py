@@ -69,7 +69,10 @@ def replica_lag(ctx: HealthContext) -> Verdict:
     if ctx.connection.dialect.name == "postgresql":
         lag = _scalar(
             ctx.connection,
-            "SELECT coalesce(max(extract(epoch FROM replay_lag)), 0) FROM pg_stat_replication",
+            # a standby that has replayed all that was sent is not lagging: replay_lag
+            # keeps its last measurement for a while after it caught up
+            "SELECT coalesce(max(extract(epoch FROM replay_lag)), 0) FROM pg_stat_replication "
+            "WHERE replay_lsn IS DISTINCT FROM sent_lsn",
         )
         if lag is not None and float(lag) > worst:
             worst, where = float(lag), "pg_stat_replication on the primary"

@@ -104,6 +104,31 @@ class ReplicaPair:
             engine.dispose()
         raise RuntimeError("the replica did not start streaming")
 
+    def caught_up(self, timeout_s: float = 60.0) -> None:
+        """Wait until the standby has replayed all the primary wrote so far (a database
+        just created on the primary, say); raise ``RuntimeError`` after *timeout_s*."""
+        import sqlalchemy as sa
+
+        primary = sa.create_engine(self.primary_url, poolclass=sa.pool.NullPool)
+        replica = sa.create_engine(self.replica_url, poolclass=sa.pool.NullPool)
+        try:
+            with primary.connect() as p:
+                target = p.execute(sa.text("SELECT pg_current_wal_lsn()")).scalar()
+            with replica.connect() as r:
+                deadline = time.monotonic() + timeout_s
+                while time.monotonic() < deadline:
+                    behind = r.execute(
+                        sa.text("SELECT pg_wal_lsn_diff(:t, pg_last_wal_replay_lsn())"),
+                        {"t": target},
+                    ).scalar()
+                    if behind is not None and behind <= 0:
+                        return
+                    time.sleep(0.05)
+        finally:
+            primary.dispose()
+            replica.dispose()
+        raise RuntimeError(f"the replica did not catch up within {timeout_s:.0f} s")
+
     def stop(self) -> None:
         """Stop both servers and remove their folders."""
         for data in reversed(self._started):

@@ -95,6 +95,7 @@ def test_paused_replay_throttles_the_backfill_and_resume_finishes_it(
 ) -> None:
     cfg, url, _replica, settings, ini = project  # type: ignore[misc]
     command.upgrade(cfg, "zdm-phase:1")
+    pair.caught_up()  # the new database exists on the standby before the gate looks
     ini.write_text(ini.read_text() + settings)
     seen = _collect(pair, resume_after_s=1.5)
     try:
@@ -121,6 +122,7 @@ def test_lag_held_past_the_max_wait_aborts_cleanly(
 ) -> None:
     cfg, url, _replica, settings, ini = project  # type: ignore[misc]
     command.upgrade(cfg, "zdm-phase:1")
+    pair.caught_up()  # the new database exists on the standby before the gate looks
     ini.write_text(ini.read_text() + settings + "health_max_wait_s = 1\n")
     seen = _collect(pair, resume_after_s=None)
     try:
