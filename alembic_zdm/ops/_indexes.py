@@ -30,6 +30,27 @@ class IndexCopy:
     include: tuple[str, ...]
 
 
+def classify(index: Any) -> tuple[IndexCopy | None, str]:
+    """A reflected index (``Inspector.get_indexes``) as an :class:`IndexCopy`, or ``None``
+    with its expressions and ``WHERE`` as text when it is an expression or partial index."""
+    cols = list(index.get("column_names") or [])
+    options = index.get("dialect_options") or {}
+    where = options.get("postgresql_where")
+    if where is None:
+        where = options.get("sqlite_where")
+    if None in cols or where is not None:
+        text = " ".join(str(e) for e in index.get("expressions") or [])
+        return None, text + ("" if where is None else f" {where}")
+    copy = IndexCopy(
+        index["name"],
+        tuple(cols),
+        bool(index.get("unique")),
+        options.get("postgresql_using"),
+        tuple(index.get("include_columns") or ()),
+    )
+    return copy, ""
+
+
 def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> list[IndexCopy]:
     """The plain indexes on *column* (``[]`` offline); refuses what cannot be rebuilt."""
     if ctx.catalog is None:
@@ -40,27 +61,15 @@ def column_indexes(ctx: Any, table: str, column: str, schema: str | None) -> lis
         return []  # planning ahead: an earlier pending phase creates the table
     found = []
     for index in inspect(ctx.catalog).get_indexes(table, schema=schema):
-        cols = index.get("column_names") or []
-        options = index.get("dialect_options") or {}
-        where = options.get("postgresql_where")
-        partial = (where if where is not None else options.get("sqlite_where")) is not None
-        if column not in cols and not (None in cols or partial):
-            continue
-        if None in cols or partial:
+        copy, _ = classify(index)
+        if copy is None:
             raise SchemaObjectError(
                 f"Index {index['name']!r} on {table!r} is an expression or partial index, which "
                 f"cannot be carried over automatically; drop it before this migration and "
                 f"recreate it afterwards with op.add_index_concurrently."
             )
-        found.append(
-            IndexCopy(
-                index["name"],
-                tuple(cols),
-                bool(index.get("unique")),
-                options.get("postgresql_using"),
-                tuple(index.get("include_columns") or ()),
-            )
-        )
+        if column in copy.columns:
+            found.append(copy)
     return found
 
 

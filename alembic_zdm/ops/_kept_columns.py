@@ -23,7 +23,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ._indexes import IndexCopy, _decode, build_copies
+from ._indexes import _decode, build_copies, classify
 
 log = logging.getLogger("alembic.zdm")
 
@@ -52,17 +52,11 @@ def _read(ctx: Any, table: str, columns: Sequence[str], schema: str | None) -> d
         }
     indexes = []
     for index in inspector(ctx.connection).get_indexes(table, schema=schema):
+        copy, text = classify(index)
         cols = list(index.get("column_names") or [])
-        options = index.get("dialect_options") or {}
-        where = options.get("postgresql_where")
-        if where is None:
-            where = options.get("sqlite_where")
-        odd = None in cols or where is not None or bool(index.get("duplicates_constraint"))
         named = any(c in cols for c in columns)
-        if odd:
+        if copy is None or index.get("duplicates_constraint"):
             # an expression or a WHERE that mentions the column (by its text) goes with it
-            text = " ".join(str(e) for e in index.get("expressions") or [])
-            text += "" if where is None else f" {where}"
             if named or any(c in text for c in columns):
                 log.warning(
                     "Index %r on %s is an expression or partial index, or a unique "
@@ -72,16 +66,8 @@ def _read(ctx: Any, table: str, columns: Sequence[str], schema: str | None) -> d
                     table,
                 )
             continue
-        if not named:
-            continue
-        copy = IndexCopy(
-            index["name"],
-            tuple(cols),
-            bool(index.get("unique")),
-            options.get("postgresql_using"),
-            tuple(index.get("include_columns") or ()),
-        )
-        indexes.append(dataclasses.asdict(copy))
+        if named:
+            indexes.append(dataclasses.asdict(copy))
     return {"columns": definitions, "indexes": indexes}
 
 
