@@ -144,13 +144,32 @@ def _load(spec: str, setting: str = "listeners", what: str = "Listener") -> List
     return listener
 
 
+def _group_entry_points() -> list[Any]:
+    """The entry points of :data:`ENTRY_POINT_GROUP`, as ``entry_points(group=…)`` finds
+    them (the first distribution of a name on ``sys.path`` wins), but parsing only the
+    ``entry_points.txt`` files that name the group: this runs once per ``alembic`` command,
+    and parsing every installed distribution's entry points is most of its cost."""
+    from importlib.metadata import distributions
+
+    found: list[Any] = []
+    seen: set[str] = set()
+    for dist in distributions():
+        name = getattr(dist, "_normalized_name", None)
+        if name is not None:
+            if name in seen:
+                continue
+            seen.add(name)
+        text = dist.read_text("entry_points.txt")
+        if text and f"[{ENTRY_POINT_GROUP}]" in text:
+            found += dist.entry_points.select(group=ENTRY_POINT_GROUP)
+    return found
+
+
 def _from_entry_points() -> list[Listener]:
     global _entry_points
     if _entry_points is None:
-        from importlib.metadata import entry_points
-
         found: list[Listener] = []
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
+        for ep in _group_entry_points():
             try:
                 found.append(ep.load())
             except Exception as exc:  # a broken plugin must not stop migrations

@@ -193,3 +193,42 @@ def test_opentelemetry_spans_per_run_and_step(tmp_path: Path, sqlite_url: str) -
     assert step.attributes is not None and step.attributes["zdm.revision"] == "r2"
     run = next(s for s in exporter.get_finished_spans() if s.name == "alembic-zdm upgrade")
     assert step.parent is not None and step.parent.span_id == run.context.span_id
+
+
+def test_entry_point_listener_of_an_installed_distribution(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A distribution on sys.path that declares ``alembic_zdm.listeners`` gets every event;
+    one of the same name further down sys.path is shadowed, as ``entry_points()`` does."""
+    import sys
+
+    for where, module in (("first", "zdm_ep_listener"), ("second", "zdm_ep_shadowed")):
+        site = tmp_path / where
+        (site / "zdm_ep_pkg-1.0.dist-info").mkdir(parents=True)
+        (site / "zdm_ep_pkg-1.0.dist-info" / "METADATA").write_text(
+            "Metadata-Version: 2.1\nName: zdm-ep-pkg\nVersion: 1.0\n"
+        )
+        (site / "zdm_ep_pkg-1.0.dist-info" / "entry_points.txt").write_text(
+            f"[console_scripts]\nx = {module}:seen\n\n"
+            f"[{events.ENTRY_POINT_GROUP}]\naudit = {module}:listener\n"
+        )
+        (site / f"{module}.py").write_text(
+            "seen = []\ndef listener(event):\n    seen.append(event.name)\n"
+        )
+        monkeypatch.syspath_prepend(str(site)) if where == "first" else sys.path.append(str(site))
+    monkeypatch.setattr(events, "_entry_points", None)
+    try:
+        cfg = three_phased_project(tmp_path / "p", sqlite_url)
+        command.upgrade(cfg, "zdm-phase:1")
+        import zdm_ep_listener  # type: ignore[import-not-found]
+
+        assert zdm_ep_listener.seen[0] == "migration:start"
+        assert zdm_ep_listener.seen[-1] == "migration:complete"
+        assert "step:complete" in zdm_ep_listener.seen
+        assert "zdm_ep_shadowed" not in sys.modules
+        found = [ep.value for ep in events._group_entry_points()]
+        assert found == ["zdm_ep_listener:listener"]
+    finally:
+        sys.path.remove(str(tmp_path / "second"))
+        sys.modules.pop("zdm_ep_listener", None)
+        events._entry_points = None
