@@ -17,10 +17,12 @@ it never breaks the migration.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import getpass
 import importlib
 import json
 import logging
+import math
 import os
 import socket
 import sys
@@ -113,8 +115,16 @@ def listening(listener: Listener) -> Iterator[None]:
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
+    """*value* as strict JSON holds it: ``inf`` / ``nan`` (a stopped replica's lag) as the
+    strings ``"inf"`` / ``"nan"`` (``json.dumps`` would write ``Infinity``, which JSON-lines
+    readers refuse), a ``Decimal`` (a ``health_sql`` answer) as a number, anything else
+    unknown (a date, say) as its text."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if value is None or isinstance(value, (bool, int, str)):
         return value
+    if isinstance(value, decimal.Decimal):
+        return _jsonable(float(value))
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -229,7 +239,7 @@ class AuditLog:
     def __call__(self, event: Event) -> None:
         """Append *event* to the log file."""
         record = {**self.who, **event.as_dict()}
-        line = json.dumps(record, sort_keys=True)
+        line = json.dumps(_jsonable(record), sort_keys=True, allow_nan=False)
         with self._lock, open(self.path, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
 

@@ -232,3 +232,27 @@ def test_entry_point_listener_of_an_installed_distribution(
         sys.path.remove(str(tmp_path / "second"))
         sys.modules.pop("zdm_ep_listener", None)
         events._entry_points = None
+
+
+def test_audit_log_is_strict_json_for_an_infinite_lag_and_a_decimal(tmp_path: Path) -> None:
+    """A stopped MySQL replica's lag is ``inf`` and a ``health_sql`` answer may be a
+    ``Decimal``: the line is still JSON a strict reader takes, and the event is kept."""
+    import datetime as dt
+    from decimal import Decimal
+
+    log_path = tmp_path / "audit.jsonl"
+    audit = events.AuditLog(str(log_path))
+    audit(Event("health:throttle", 1.0, reason="replica stopped", data={"value": float("inf")}))
+    audit(
+        Event("health:throttle", 2.0, data={"value": Decimal("2.50"), "at": dt.date(2026, 12, 2)})
+    )
+
+    def strict(text: str) -> object:
+        def refuse(name: str) -> object:
+            raise ValueError(f"not JSON: {name}")
+
+        return json.loads(text, parse_constant=refuse)
+
+    first, second = (strict(line) for line in log_path.read_text().splitlines())
+    assert first["data"]["value"] == "inf" and first["reason"] == "replica stopped"  # type: ignore[index]
+    assert second["data"] == {"value": 2.5, "at": "2026-12-02"}  # type: ignore[index]
