@@ -377,7 +377,7 @@ def docs_markdown(report: Report, plot_prefix: str) -> str:
         "## Reproduce",
         "",
         "```sh",
-        "make bench        # = python -m bench          (1,000,000 rows, < 10 minutes)",
+        "make bench        # = python -m bench          (1,000,000 rows, ~10 minutes)",
         "make bench-quick  # = python -m bench --quick  (100,000 rows, < 2 minutes)",
         "```",
         "",

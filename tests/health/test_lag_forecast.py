@@ -33,11 +33,17 @@ def test_the_forecast_adds_the_pending_wal_at_the_measured_replay_rate(clock: li
     assert ahead == pytest.approx(0.2 + 1e6 / 1.5e6)
 
 
-def test_replay_that_does_not_advance_with_wal_waiting_is_unbounded(clock: list[float]) -> None:
+def _replayed(clock: list[float], *positions: tuple[float, float]) -> dict[str, Any]:
+    """The gate's memory after checks that saw each replay position, *dt* seconds apart."""
     memory: dict[str, Any] = {}
-    checks._ahead(0.0, 0.0, 5e6, memory)
-    clock[0] += 0.5
-    checks._ahead(0.0, 0.0, 9e6, memory)
+    for dt, replayed in positions:
+        clock[0] += dt
+        checks._ahead(0.0, 0.0, replayed, memory)
+    return memory
+
+
+def test_replay_that_does_not_advance_with_wal_waiting_is_unbounded(clock: list[float]) -> None:
+    memory = _replayed(clock, (0.0, 5e6), (0.5, 9e6))
     clock[0] += 0.1
     ahead, why = checks._ahead(0.05, 40e3, 9e6, memory)  # paused: nothing replayed in 0.1 s
     assert math.isinf(ahead)
@@ -45,17 +51,13 @@ def test_replay_that_does_not_advance_with_wal_waiting_is_unbounded(clock: list[
 
 
 def test_nothing_pending_is_the_lag_now(clock: list[float]) -> None:
-    memory: dict[str, Any] = {}
-    checks._ahead(0.0, 0.0, 1e6, memory)
+    memory = _replayed(clock, (0.0, 1e6))
     clock[0] += 0.2
     assert checks._ahead(0.3, 0.0, 1e6, memory) == (0.3, "")
 
 
 def test_checks_closer_than_20_ms_keep_the_last_rate(clock: list[float]) -> None:
-    memory: dict[str, Any] = {}
-    checks._ahead(0.0, 0.0, 0.0, memory)
-    clock[0] += 1.0
-    checks._ahead(0.0, 0.0, 1e6, memory)
+    memory = _replayed(clock, (0.0, 0.0), (1.0, 1e6))
     clock[0] += 0.01
     ahead, _ = checks._ahead(0.1, 5e5, 1e6 + 10, memory)
     assert memory["rate"] == pytest.approx(1e6)
