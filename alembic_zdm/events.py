@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
-import getpass
 import importlib
 import json
 import logging
@@ -230,6 +229,8 @@ class AuditLog:
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(os.path.expanduser(path))
         try:
+            import getpass  # only an audit log needs it
+
             user = getpass.getuser()
         except Exception:
             user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Dialect
 
@@ -26,14 +26,13 @@ from ..config import ZdmSettings
 from ..errors import UnsupportedDialectError
 from ..phases.model import Phase
 from ..sql.quoting import Quoter
-from ..sql.statement import Statement
-from .base import Blocker, ConstraintInfo, DialectSupport, IndexInfo
+from .base import DialectSupport
+
+if TYPE_CHECKING:
+    from ..sql.statement import Statement
 
 __all__ = [
-    "Blocker",
-    "ConstraintInfo",
     "DialectSupport",
-    "IndexInfo",
     "PlanContext",
     "build_plan",
     "dialect_support",
@@ -109,7 +108,7 @@ class PlanContext:
     undo: bool = False
 
 
-Planner = Callable[[Any, PlanContext], list[Statement]]
+Planner = Callable[[Any, "PlanContext"], "list[Statement]"]
 _PLANNERS: dict[tuple[type[Any], str], Planner] = {}
 
 P = TypeVar("P", bound=Planner)

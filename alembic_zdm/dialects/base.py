@@ -3,64 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy.engine import Connection, Dialect
 
 from ..config import ZdmSettings
 from ..errors import UnsupportedDialectError, ZdmError
+from ..sql.levels import LockLevel, TimeoutClass
 from ..sql.quoting import Quoter
-from ..sql.statement import BatchAlter, LockLevel, Statement, TimeoutClass
 from .capabilities import Capabilities, profile
 
-
-@dataclasses.dataclass(frozen=True)
-class Blocker:
-    """A session that holds (or is queued for) a lock on a table."""
-
-    pid: int
-    state: str
-    seconds: float
-    query: str
-    mode: str
-    granted: bool
-    blocked_by: tuple[int, ...] = ()
-    """For a session still waiting: the pids it waits for (``pg_blocking_pids``)."""
-
-    def describe(self) -> str:
-        """``pid 4242 (idle in transaction for 8.1 s, holds AccessShareLock: "SELECT …")``."""
-        verb = "holds" if self.granted else "waits for"
-        state = self.state or "unknown state"
-        behind = ""
-        if not self.granted and self.blocked_by:
-            behind = " behind pid " + ", ".join(str(p) for p in self.blocked_by)
-        query = f': "{self.query}"' if self.query else ""
-        return (
-            f"pid {self.pid} ({state} for {self.seconds:.1f} s, {verb} {self.mode}{behind}{query})"
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class IndexInfo:
-    """An index found in the catalog."""
-
-    name: str
-    table: str
-    valid: bool
-    unique: bool
-    constraints: tuple[str, ...]
-    """Constraints that use the index (a primary key, unique or foreign key)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class ConstraintInfo:
-    """A constraint found in the catalog (``type``: ``p``/``u``/``f``/``c``/``n``/``x``)."""
-
-    name: str
-    type: str
-    validated: bool
+if TYPE_CHECKING:
+    from ..sql.statement import BatchAlter, Statement
+    from .records import Blocker, ConstraintInfo, IndexInfo
 
 
 class DialectSupport:
@@ -249,6 +205,8 @@ def guard(
     raises *message* with the count; offline the query is printed for the operator.
     """
     # *query* is SQL written by the user (or built by a plan) by design.
+    from ..sql.statement import Statement
+
     sql = f"SELECT count(*) FROM ({query}) AS zdm_rows HAVING count(*) > 0"  # noqa: S608
     return Statement(
         sql,

@@ -21,16 +21,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Dialect
 
 from ..errors import DataIntegrityError, SchemaObjectError, TableCopyRequiredError, ZdmError
 from ..sql import mysql as my
-from ..sql.statement import LockLevel, Statement
+from ..sql.levels import LockLevel
 from . import register_dialect
-from .base import Blocker, ConstraintInfo, DialectSupport, IndexInfo
+from .base import DialectSupport
+
+if TYPE_CHECKING:
+    from ..sql.statement import Statement
+    from .records import Blocker, ConstraintInfo, IndexInfo
 
 log = logging.getLogger("alembic.zdm")
 
@@ -168,6 +172,8 @@ class MySQLSupport(DialectSupport):
     def lock_holders(
         self, connection: Connection, table: str, schema: str | None, lock: LockLevel
     ) -> list[Blocker]:
+        from .records import Blocker
+
         params = self._params(table, schema)
         try:
             rows = self.fetch(connection, my.METADATA_LOCKS, params)
@@ -205,6 +211,8 @@ class MySQLSupport(DialectSupport):
         return [r.name for r in self.fetch(connection, my.COLUMNS, self._params(table, schema))]
 
     def index_info(self, connection: Connection, name: str, schema: str | None) -> IndexInfo | None:
+        from .records import IndexInfo
+
         rows = self.fetch(connection, my.INDEX_INFO, {"name": name, "schema": schema})
         if not rows:
             return None
@@ -216,6 +224,8 @@ class MySQLSupport(DialectSupport):
     def constraint_info(
         self, connection: Connection, table: str, name: str, schema: str | None
     ) -> ConstraintInfo | None:
+        from .records import ConstraintInfo
+
         rows = self.fetch(connection, my.CONSTRAINT_INFO, self._params(table, schema, name=name))
         if rows:
             return ConstraintInfo(rows[0].name, _CONSTRAINT_TYPES.get(rows[0].type, "x"), True)

@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import DataIntegrityError, SchemaObjectError, ZdmError
 from ..sql import postgresql as pg
-from ..sql.statement import LockLevel, Statement, TimeoutClass
+from ..sql.levels import LockLevel, TimeoutClass
 from . import register_dialect
-from .base import Blocker, ConstraintInfo, DialectSupport, IndexInfo
+from .base import DialectSupport
+
+if TYPE_CHECKING:
+    from ..sql.statement import Statement
+    from .records import Blocker, ConstraintInfo, IndexInfo
 
 log = logging.getLogger("alembic.zdm")
 
@@ -171,12 +175,16 @@ class PostgresSupport(DialectSupport):
         )
 
     def backfill_check(self, query: str, message: str) -> Statement:
+        from ..sql.statement import Statement
+
         return Statement(
             pg.raise_if_rows(self.quoter, query, message, pg.DATA_ERRCODE),
             timeout_class=TimeoutClass.NONE,
         )
 
     def data_check(self, query: str, message: str) -> Statement:
+        from ..sql.statement import Statement
+
         return Statement(
             pg.raise_if_rows(self.quoter, query, message, pg.DATA_ERRCODE),
             timeout_class=TimeoutClass.CONCURRENT,
@@ -188,6 +196,8 @@ class PostgresSupport(DialectSupport):
     def lock_holders(
         self, connection: Connection, table: str, schema: str | None, lock: LockLevel
     ) -> list[Blocker]:
+        from .records import Blocker
+
         # pg_stat_activity is read once per transaction and then cached: drop that copy,
         # or a migration in a long transaction would see every session as it was then.
         self.fetch(connection, "SELECT pg_stat_clear_snapshot()", {})
@@ -229,6 +239,8 @@ class PostgresSupport(DialectSupport):
         return [row.name for row in self.fetch(connection, pg.COLUMNS, {"rel": rel})]
 
     def index_info(self, connection: Connection, name: str, schema: str | None) -> IndexInfo | None:
+        from .records import IndexInfo
+
         rows = self.fetch(connection, pg.INDEX_INFO, {"rel": self.quoter.table(name, schema)})
         if not rows:
             return None
@@ -244,6 +256,8 @@ class PostgresSupport(DialectSupport):
     def constraint_info(
         self, connection: Connection, table: str, name: str, schema: str | None
     ) -> ConstraintInfo | None:
+        from .records import ConstraintInfo
+
         params = {"rel": self.quoter.table(table, schema), "name": name}
         rows = self.fetch(connection, pg.CONSTRAINT_INFO, params)
         if not rows:
@@ -251,6 +265,8 @@ class PostgresSupport(DialectSupport):
         return ConstraintInfo(rows[0].name, rows[0].type, rows[0].validated)
 
     def drop_invalid_index(self, index: str, schema: str | None) -> Statement:
+        from ..sql.statement import Statement
+
         return Statement(
             sql=pg.drop_index(self.quoter, index, schema=schema),
             lock=LockLevel.SHARE_UPDATE_EXCLUSIVE,

@@ -12,17 +12,22 @@ triggers afterwards (batch mode would silently drop a dual-write trigger).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from ..config import ZdmSettings
 from ..errors import DataIntegrityError, SchemaObjectError, ZdmError
-from ..sql.statement import BatchAlter, LockLevel, Statement
+from ..sql.levels import LockLevel
 from . import register_dialect
-from .base import Blocker, ConstraintInfo, DialectSupport, IndexInfo
+from .base import DialectSupport
+
+if TYPE_CHECKING:
+    from ..sql.statement import BatchAlter, Statement
+    from .records import Blocker, ConstraintInfo, IndexInfo
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 """pysqlite's default ``timeout=5.0``."""
@@ -123,7 +128,7 @@ class SqliteSupport(DialectSupport):
             indexes = inspect(conn).get_indexes(batch.table, schema=batch.schema)
             doomed = [i["name"] for i in indexes if dropped & set(i.get("column_names") or [])]
             calls = tuple(("drop_index", (name,), ()) for name in doomed)
-            batch = BatchAlter(batch.table, batch.schema, calls + batch.calls)
+            batch = dataclasses.replace(batch, calls=calls + batch.calls)
         from .sqlite_reflect import reflected_table
 
         copy_from = reflected_table(conn, batch.table, batch.schema)
@@ -155,6 +160,8 @@ class SqliteSupport(DialectSupport):
         return [c["name"] for c in insp.get_columns(table, schema=schema)]
 
     def index_info(self, connection: Connection, name: str, schema: str | None) -> IndexInfo | None:
+        from .records import IndexInfo
+
         rows = self.fetch(
             connection,
             "SELECT tbl_name AS tbl, sql FROM sqlite_master WHERE type = 'index' AND name = :n",
@@ -168,6 +175,7 @@ class SqliteSupport(DialectSupport):
     def constraint_info(
         self, connection: Connection, table: str, name: str, schema: str | None
     ) -> ConstraintInfo | None:
+        from .records import ConstraintInfo
         from .sqlite_reflect import named_constraints, table_sql
 
         kind = named_constraints(table_sql(connection, table)).get(name)

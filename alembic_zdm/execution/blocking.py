@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from ..dialects import Blocker, DialectSupport
+from ..dialects import DialectSupport
+from ..dialects.records import Blocker
 from ..errors import LockNotAcquiredError
 from ..sql.statement import LockLevel, Statement
 

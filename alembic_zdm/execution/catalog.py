@@ -15,7 +15,8 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from ..dialects import Blocker, ConstraintInfo, DialectSupport, IndexInfo, dialect_support
+from ..dialects import DialectSupport, dialect_support
+from ..dialects.records import Blocker, ConstraintInfo, IndexInfo
 from ..errors import SchemaObjectError, ZdmError
 from ..sql.statement import LockLevel
 

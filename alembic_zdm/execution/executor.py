@@ -33,7 +33,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..config import ZdmSettings, settings_for_context
-from ..dialects import Blocker, DialectSupport, dialect_support
+from ..dialects import DialectSupport, dialect_support
+from ..dialects.records import Blocker
 from ..errors import (
     DataIntegrityError,
     LockNotAcquiredError,

@@ -33,8 +33,7 @@ from alembic.runtime.migration import MigrationContext
 from ..config import ZdmSettings
 from ..dialects import DialectSupport
 from ..errors import LockNotAcquiredError, ZdmError
-from ..sql.statement import TimeoutClass
-from .policy import backoff_ms, policy_for
+from ..sql.levels import TimeoutClass
 from .retry import warn
 
 _CONCURRENT_SQL = re.compile(r"\bCONCURRENTLY\b|\bVALIDATE\s+CONSTRAINT\b", re.I)
@@ -130,6 +129,8 @@ class StatementGuard:
                     if not self._may_retry(exc):
                         raise  # the step (or revision) around it is retried or fails
                     raise self._final(exc, attempt, started) from exc
+                from .policy import backoff_ms  # (a run that never waits never loads it)
+
                 delay = backoff_ms(attempt, self.settings)
                 self._log_retry(exc, attempt, delay)
                 self.sleep(delay / 1000)
@@ -177,6 +178,8 @@ class StatementGuard:
     @contextlib.contextmanager
     def _concurrent_timeouts(self) -> Iterator[None]:
         conn: Any = self.ctx.connection
+        from .policy import policy_for
+
         policy = policy_for(self.settings, TimeoutClass.CONCURRENT)
         local = in_real_transaction(conn)
         saved = self.support.read_timeouts(conn)

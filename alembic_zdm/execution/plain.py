@@ -24,7 +24,6 @@ plain revisions within 5 % of stock Alembic):
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -68,12 +67,11 @@ class PlainRevisionGuard:
     def wrap(self, step: Any) -> None:
         """Replace *step*'s ``migration_fn`` by the guarded one."""
         fn = step.migration_fn
-        doc = (getattr(step.revision, "doc", "") or "").strip().splitlines()
-        label = f"Revision {step.revision.revision}" + (f" ({doc[0]})" if doc else "")
+        revision = step.revision
 
         def guarded(**kw: Any) -> None:
             try:
-                self._run(label, fn, kw)
+                self._run(revision, fn, kw)
             except BaseException:
                 self._end(failed=True)
                 raise
@@ -81,7 +79,7 @@ class PlainRevisionGuard:
             if self.remaining <= 0:
                 self._end(failed=False)
 
-        functools.update_wrapper(guarded, fn)  # Alembic logs "Running upgrade …" by its name
+        guarded.__name__ = fn.__name__  # Alembic logs "Running upgrade …" by its name
         step.migration_fn = guarded
 
     # -- the run's start and end ------------------------------------------------
@@ -150,7 +148,7 @@ class PlainRevisionGuard:
 
     # -- one revision -----------------------------------------------------------
 
-    def _run(self, label: str, fn: Callable[..., None], kw: dict[str, Any]) -> None:
+    def _run(self, revision: Any, fn: Callable[..., None], kw: dict[str, Any]) -> None:
         statements = self._start()
         if not self.transactional:
             with statements.installed():
@@ -158,7 +156,7 @@ class PlainRevisionGuard:
             return
         conn: Any = self.ctx.connection
         try:
-            self._run_transactional(label, fn, kw, statements)
+            self._run_transactional(_label(revision), fn, kw, statements)
         finally:
             self._earlier = conn.get_transaction()
 
@@ -216,8 +214,12 @@ class PlainRevisionGuard:
             guard = self._set_lock_timeout()
             savepoint = conn.begin_nested() if own is None and conn.in_transaction() else None
             try:
-                with transaction_guard(self.ctx, guard, now=False), statements.installed():
-                    with attempts.watch():
+                with (
+                    transaction_guard(self.ctx, guard, now=False)
+                    if guard
+                    else contextlib.nullcontext()
+                ):
+                    with statements.installed(), attempts.watch():
                         attempts.lock_first()
                         fn(**kw)
             except Exception as exc:
@@ -262,6 +264,12 @@ class PlainRevisionGuard:
                 "revision retry on its own)",
             )
         return attempts.failed(exc)
+
+
+def _label(revision: Any) -> str:
+    """How messages name a plain revision: ``Revision 0003 (add the note column)``."""
+    doc = (getattr(revision, "doc", "") or "").strip().splitlines()
+    return f"Revision {revision.revision}" + (f" ({doc[0]})" if doc else "")
 
 
 def guard_plain_steps(ctx: MigrationContext, settings: ZdmSettings, steps: list[Any]) -> list[Any]:

@@ -6,7 +6,7 @@ import dataclasses
 import random
 
 from ..config import ZdmSettings
-from ..sql.statement import TimeoutClass
+from ..sql.levels import TimeoutClass
 
 _RNG = random.Random()
 

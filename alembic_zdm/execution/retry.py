@@ -38,8 +38,7 @@ from alembic.runtime.migration import MigrationContext
 from ..config import ZdmSettings
 from ..dialects import DialectSupport, dialect_support
 from ..errors import LockNotAcquiredError, ZdmError
-from ..sql.statement import LockLevel, Statement
-from .policy import backoff_ms
+from ..sql.levels import LockLevel
 
 if TYPE_CHECKING:
     from .blocking import Waited
@@ -110,6 +109,7 @@ class StepAttempts:
     def lock_first(self) -> None:
         """Take, before anything else, the locks that made an earlier try of the step wait."""
         for waited, lock in self.first:
+            from ..sql.statement import Statement
             from .executor import execute_statement
 
             sql = (
@@ -150,6 +150,8 @@ class StepAttempts:
             return self.final(exc, "", waited)
         if retry is not None and all(w.table != retry.waited.table for w, _ in self.first):
             self.first.append((retry.waited, retry.lock))
+        from .policy import backoff_ms
+
         delay = backoff_ms(self.attempt, self.settings)
         where = waited.describe() if waited else "a lock"
         holding = f" while holding write-blocking locks on {', '.join(retry.held)}" if retry else ""

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import enum
 
+# The statuses of a state-table row (alembic_zdm.phases.state). They live here so that a
+# plain run, which never reads a state table its database does not have, need not import it.
+RUNNING = "running"
+DONE = "done"
+FAILED = "failed"
+PARTIAL = "partial"
+"""The step failed and could not be rolled back entirely: what had committed (statements,
+backfill batches) is recorded in ``progress`` / ``checkpoint``; a re-run continues it."""
+UNFINISHED = (RUNNING, FAILED, PARTIAL)
+"""Statuses of a step that started and did not end (a re-run picks it up)."""
+ROLLED_BACK = "rolled_back"
+
 
 class Phase(enum.IntEnum):
     """A deploy phase (DESIGN §2)."""

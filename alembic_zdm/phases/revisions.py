@@ -82,29 +82,31 @@ def file_checksum(path: str | None) -> str:
 def load_revision(script: Script) -> RevisionPhases:
     """Inspect a revision module; raise :class:`RevisionShapeError` if it is malformed."""
     module = script.module
-    where = f"revision {script.revision} ({Path(script.path).name})"
-    phased = any(hasattr(module, name) for name in PHASE_FUNCTIONS)
-    names = PHASE_FUNCTIONS + UNDO_FUNCTIONS if phased else ("upgrade", "downgrade")
-    for name in names if phased else ():  # a plain revision is Alembic's business
-        if not hasattr(module, name):
+    namespace = vars(module)
+    phased = any(name in namespace for name in PHASE_FUNCTIONS)
+    if not phased:  # a plain revision is Alembic's business, once it has an upgrade()
+        if not callable(namespace.get("upgrade")):
+            raise RevisionShapeError(
+                f"{_where(script).capitalize()} defines neither upgrade() nor "
+                "expand()/migrate()/contract(); add the phase functions (see "
+                "'alembic-zdm init --existing' for the template)."
+            )
+        return RevisionPhases(script.revision, script, False)
+    for name in PHASE_FUNCTIONS + UNDO_FUNCTIONS:
+        if name not in namespace:
             continue
-        fn = getattr(module, name)
+        fn = namespace[name]
         if not callable(fn):
             raise RevisionShapeError(
-                f"In {where}, {name} is a {type(fn).__name__}, not a function; "
+                f"In {_where(script)}, {name} is a {type(fn).__name__}, not a function; "
                 f"define it as 'def {name}() -> None:'."
             )
-        _check_signature(where, name, fn)
-    if not phased and not callable(getattr(module, "upgrade", None)):
-        raise RevisionShapeError(
-            f"{where.capitalize()} defines neither upgrade() nor expand()/migrate()/contract(); "
-            "add the phase functions (see 'alembic-zdm init --existing' for the template)."
-        )
-    return RevisionPhases(
-        revision=script.revision,
-        script=script,
-        phased=phased,
-    )
+        _check_signature(_where(script), name, fn)
+    return RevisionPhases(script.revision, script, True)
+
+
+def _where(script: Script) -> str:
+    return f"revision {script.revision} ({Path(script.path).name})"
 
 
 def _check_signature(where: str, name: str, fn: Callable[..., Any]) -> None:

@@ -25,11 +25,11 @@ from alembic.script import ScriptDirectory
 from ..config import ZdmSettings
 from ..errors import PhaseConflictError
 from .lock import HELD_ATTR, RunnerLock
-from .model import Phase
+from .model import DONE, PARTIAL, ROLLED_BACK, RUNNING, Phase
 from .revisions import RevisionPhases, load_revision
-from .state import DONE, ROLLED_BACK, StateRow, state_store
 
 if TYPE_CHECKING:
+    from .state import StateRow
     from .steps import PlanStep
 
 log = logging.getLogger("alembic.runtime.zdm")
@@ -51,11 +51,28 @@ def _locked(ctx: MigrationContext, settings: ZdmSettings) -> Iterator[None]:
 
 def _to_undo(row: StateRow) -> bool:
     """A phase that rollback must undo: done, or stopped with some of its work committed."""
-    from .state import PARTIAL, RUNNING
-
     if row.status == DONE:
         return True
     return row.status in (RUNNING, PARTIAL) and bool(row.progress or row.checkpoint)
+
+
+def _state_rows(
+    ctx: MigrationContext, settings: ZdmSettings, revisions: Sequence[str] | None
+) -> dict[tuple[str, Phase], StateRow]:
+    """The state rows of *revisions* (all when ``None``), by (revision, phase).
+
+    A database without a state table (no phased revision ever ran on it) has none, and
+    then the state module is not even imported: a plain ``upgrade`` stays cheap.
+    """
+    from sqlalchemy import inspect
+
+    conn: Any = ctx.connection
+    if not inspect(conn).has_table(settings.state_table, schema=ctx.version_table_schema):
+        return {}
+    from .state import state_store
+
+    found = state_store(ctx, settings).rows(conn, revisions)
+    return {(r.revision, r.phase): r for r in found}
 
 
 def _done_map(rows: dict[tuple[str, Phase], StateRow]) -> set[tuple[str, Phase]]:
@@ -164,7 +181,6 @@ class UpgradeRun:
     def __call__(self, heads: Any, ctx: MigrationContext) -> list[Any]:
         scripts = upgrade_scripts(self.script, self.destination, heads)
         revs = [load_revision(s) for s in scripts]
-        store = state_store(ctx, self.settings)
         conn: Any = ctx.connection
         pending_ids = [r.revision for r in revs]
         if ctx.as_sql:
@@ -179,7 +195,7 @@ class UpgradeRun:
                 )
                 return []
         else:
-            rows = {(r.revision, r.phase): r for r in store.rows(conn, pending_ids)}
+            rows = _state_rows(ctx, self.settings, pending_ids)
         if self.max_phase is None and not any(r.phased for r in revs) and not _done_map(rows):
             # nothing phase-related: Alembic's own steps, under the lock guard (DESIGN §13)
             from ..execution.plain import guard_plain_steps
@@ -193,6 +209,9 @@ class UpgradeRun:
 
         rmap = self.script.revision_map
         steps = [_Step(rmap, s, True) for s in scripts]
+        from .state import state_store
+
+        store = state_store(ctx, self.settings)
         with _locked(ctx, self.settings):
             if not ctx.as_sql:
                 with own_transaction(ctx):
@@ -301,9 +320,7 @@ class DowngradeRun:
         self.executed: list[PlanStep] = []
 
     def __call__(self, heads: Any, ctx: MigrationContext) -> list[Any]:
-        store = state_store(ctx, self.settings)
-        conn: Any = ctx.connection
-        rows = {} if ctx.as_sql else {(r.revision, r.phase): r for r in store.rows(conn)}
+        rows = {} if ctx.as_sql else _state_rows(ctx, self.settings, None)
         destination, in_flight = count_in_flight_first(
             self.destination, self._in_flight(heads, rows)
         )
@@ -326,7 +343,7 @@ class DowngradeRun:
         steps = [_Step(self.script.revision_map, s, False) for s in scripts]
         with _locked(ctx, self.settings):
             if not ctx.as_sql:
-                rows = {(r.revision, r.phase): r for r in store.rows(conn)}
+                rows = _state_rows(ctx, self.settings, None)
             self._run(ctx, heads, steps, revs, in_flight, rows)
         return []
 

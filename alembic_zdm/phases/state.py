@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -35,20 +36,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeEngine
 
+from .model import DONE as DONE  # the statuses are read from here too
+from .model import FAILED as FAILED
+from .model import PARTIAL as PARTIAL
+from .model import ROLLED_BACK as ROLLED_BACK
+from .model import RUNNING as RUNNING
+from .model import UNFINISHED as UNFINISHED
 from .model import Phase
 
 KEEP = "keep:"
 """Checkpoint keys with this prefix outlive the phase's completion (its undo reads them)."""
-
-RUNNING = "running"
-DONE = "done"
-FAILED = "failed"
-PARTIAL = "partial"
-"""The step failed and could not be rolled back entirely: what had committed (statements,
-backfill batches) is recorded in ``progress`` / ``checkpoint``; a re-run continues it."""
-UNFINISHED = (RUNNING, FAILED, PARTIAL)
-"""Statuses of a step that started and did not end (a re-run picks it up)."""
-ROLLED_BACK = "rolled_back"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,10 +124,17 @@ class StateStore:
     """
 
     def __init__(self, table_name: str = "alembic_zdm_state", schema: str | None = None) -> None:
-        self.metadata = MetaData()
-        self.table = Table(
-            table_name,
-            self.metadata,
+        self.name = table_name
+        self.schema = schema
+        self._present: set[str] | None = None
+
+    @functools.cached_property
+    def table(self) -> Table:
+        """The table's SQLAlchemy definition (built on first use: a plain run whose
+        database has no state table never needs it)."""
+        return Table(
+            self.name,
+            MetaData(),
             Column("revision", String(64), primary_key=True),
             Column("phase", Integer, primary_key=True, autoincrement=False),
             Column("phase_name", String(16), nullable=False),
@@ -146,15 +150,14 @@ class StateStore:
             Column("attempts", Integer, nullable=False, default=0),
             Column("seq", Integer),
             Column("progress", Text),
-            schema=schema,
+            schema=self.schema,
         )
-        self._present: set[str] | None = None
 
     # -- reading ---------------------------------------------------------------
 
     def exists(self, conn: Connection) -> bool:
         """True when the state table exists."""
-        return inspect(conn).has_table(self.table.name, schema=self.table.schema)
+        return inspect(conn).has_table(self.name, schema=self.schema)
 
     def ensure(self, conn: Connection) -> None:
         """Create the table if it does not exist yet; bring an older one up to date."""

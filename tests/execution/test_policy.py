@@ -46,7 +46,7 @@ def test_lock_conflict_matrix() -> None:
 
 
 def test_blocker_sentence() -> None:
-    from alembic_zdm.dialects import Blocker
+    from alembic_zdm.dialects.records import Blocker
 
     held = Blocker(42, "idle in transaction", 8.14, "SELECT 1", "AccessShareLock", True)
     queued = Blocker(43, "active", 0.5, "", "RowExclusiveLock", False, (41, 44))
