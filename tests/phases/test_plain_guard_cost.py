@@ -303,3 +303,43 @@ def test_the_test_servers_connection_is_direct(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         support = PostgresSupport.__new__(PostgresSupport)
         assert support.session_settings_stick(conn) is True
+
+
+LEAN_RUN = """
+import sys
+from alembic.config import main
+
+main(["-c", sys.argv[1], "upgrade", "head"])
+print(" ".join(sorted(m for m in sys.modules if m.startswith("alembic_zdm"))))
+"""
+
+NOT_ON_THE_PLAIN_PATH = (
+    "alembic_zdm.phases.state",  # no state table in the database: nothing to read
+    "alembic_zdm.sql.statement",  # no plan is built
+    "alembic_zdm.dialects.records",  # no lock wait, no catalog look-up
+    "alembic_zdm.execution.policy",  # no retry
+    "alembic_zdm.execution.executor",
+    "alembic_zdm.ops",
+)
+
+
+def test_a_plain_upgrade_loads_the_guard_and_nothing_it_does_not_use(tmp_path: Path) -> None:
+    """What a plain ``upgrade head`` imports is most of the plugin's cost per command
+    (``make bench``: 200 plain revisions within 5 % of stock Alembic)."""
+    import subprocess
+    import sys
+
+    revisions = [(f"r{n}", 'def upgrade():\n    op.execute("SELECT 1")\n') for n in range(3)]
+    config = make_project(tmp_path, f"sqlite:///{tmp_path / 'lean.db'}", revisions)
+    done = subprocess.run(
+        [sys.executable, "-c", LEAN_RUN, str(config.config_file_name)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    loaded = set(done.stdout.split())
+    assert "alembic_zdm.execution.plain" in loaded, "the plain revisions ran unguarded"
+    assert sorted(loaded & set(NOT_ON_THE_PLAIN_PATH)) == []
+    with sa.create_engine(f"sqlite:///{tmp_path / 'lean.db'}").connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "r2"
