@@ -255,12 +255,18 @@ def misses_markdown(misses: Sequence[Target]) -> str:
     )
 
 
+def _kind(report: Report) -> str:
+    if report.command.endswith("--overhead-only"):
+        return "overhead-only"
+    return "quick" if report.settings.quick else "full"
+
+
 def results_markdown(report: Report) -> str:
     """``bench/results/latest.md``: the tables of one run."""
     settings = report.settings
     misses = report.misses
     parts = [
-        f"# Benchmark results ({'quick' if settings.quick else 'full'} run, {_when(report.started)})",
+        f"# Benchmark results ({_kind(report)} run, {_when(report.started)})",
         "",
         f"`{report.command}` — {settings.rows:,} rows, {settings.clients} clients at "
         f"{settings.rate_per_client:.0f} statements/s each, took {report.duration_s:.0f} s. "

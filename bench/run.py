@@ -169,7 +169,9 @@ def _write_outputs(rep: report.Report, stamp: str, docs: bool, write_json: bool)
                 written.append(path)
     except ImportError:
         _log("matplotlib is not installed: no plots (pip install -e '.[dev]')")
-    latest = RESULTS / "latest.md"
+    # an --overhead-only run keeps the last full run's page (docs and notes link it)
+    overhead_only = rep.command.endswith("--overhead-only")
+    latest = RESULTS / ("latest-overhead.md" if overhead_only else "latest.md")
     latest.write_text(report.results_markdown(rep))
     written.append(latest)
     if docs:
