@@ -177,9 +177,9 @@ class StatementGuard:
 
     @contextlib.contextmanager
     def _concurrent_timeouts(self) -> Iterator[None]:
-        conn: Any = self.ctx.connection
         from .policy import policy_for
 
+        conn: Any = self.ctx.connection
         policy = policy_for(self.settings, TimeoutClass.CONCURRENT)
         local = in_real_transaction(conn)
         saved = self.support.read_timeouts(conn)

@@ -67,11 +67,12 @@ def _state_rows(
     from sqlalchemy import inspect
 
     conn: Any = ctx.connection
+    # StateStore.exists, asked before the state module is imported
     if not inspect(conn).has_table(settings.state_table, schema=ctx.version_table_schema):
         return {}
     from .state import state_store
 
-    found = state_store(ctx, settings).rows(conn, revisions)
+    found = state_store(ctx, settings).rows_of_existing(conn, revisions)
     return {(r.revision, r.phase): r for r in found}
 
 
@@ -216,7 +217,7 @@ class UpgradeRun:
             if not ctx.as_sql:
                 with own_transaction(ctx):
                     store.ensure(conn)
-                rows = {(r.revision, r.phase): r for r in store.rows(conn, pending_ids)}
+                rows = {(r.revision, r.phase): r for r in store.rows_of_existing(conn, pending_ids)}
             report_edited(revs, rows)
             self._run(ctx, heads, steps, revs, _done_map(rows))
         return []

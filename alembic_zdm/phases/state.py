@@ -200,6 +200,13 @@ class StateStore:
         """All rows (or those of *revisions*), ordered by start time."""
         if not self.exists(conn):
             return []
+        return self.rows_of_existing(conn, revisions)
+
+    def rows_of_existing(
+        self, conn: Connection, revisions: Iterable[str] | None = None
+    ) -> list[StateRow]:
+        """:meth:`rows` for a caller that has just seen the table exist (one catalog
+        query fewer)."""
         present = self._columns(conn)
         query = select(*[c for c in self.table.c if c.name in present])
         if revisions is not None:
