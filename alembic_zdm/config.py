@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .frozen import frozen_record
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -27,7 +29,7 @@ X_PREFIX = "zdm_"
 INI_SECTION = "alembic_zdm"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class ZdmSettings:
     """Every tunable of the plugin, with its default.
 

@@ -15,7 +15,6 @@ Registering a name twice is an error in both registries. To add a database, writ
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,6 +23,7 @@ from sqlalchemy.engine import Dialect
 
 from ..config import ZdmSettings
 from ..errors import UnsupportedDialectError
+from ..frozen import frozen_record
 from ..phases.model import Phase
 from ..sql.quoting import Quoter
 from .base import DialectSupport
@@ -90,7 +90,7 @@ def dialect_support(dialect: Dialect) -> DialectSupport:
     return support_class(dialect.name)(rendering_dialect(dialect), version)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class PlanContext:
     """What a plan function may use: quoting, capabilities and settings — never a connection.
 

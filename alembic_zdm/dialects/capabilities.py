@@ -8,7 +8,7 @@ fact is written once. ``None`` as the version (offline, no version given) means
 
 from __future__ import annotations
 
-import dataclasses
+from ..frozen import frozen_record
 
 Version = tuple[int, ...]
 
@@ -27,7 +27,7 @@ ROW_VERSION_MARGIN = 4
 """Refuse an INSTANT change when this close to the limit (a rebuild resets the count)."""
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class Capabilities:
     """The online-DDL facts one server version offers (see the module docstring)."""
 

@@ -98,20 +98,9 @@ class StatementGuard:
         self.keep_lock_timeout = keep_lock_timeout
         self.sleep = sleep
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        """Patch ``ctx.impl._exec`` inside the block."""
-        impl = self.ctx.impl
-        original = impl._exec
-
-        def _exec(construct: Any, *args: Any, **kw: Any) -> Any:
-            return self.execute(original, construct, *args, **kw)
-
-        impl._exec = _exec  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            del impl._exec
+    def installed(self) -> _Installed:
+        """``with guard.installed():`` patches ``ctx.impl._exec`` inside the block."""
+        return _Installed(self)
 
     def execute(self, original: Callable[..., Any], construct: Any, *args: Any, **kw: Any) -> Any:
         """Run one plain statement through *original* under the guard."""
@@ -193,6 +182,29 @@ class StatementGuard:
         finally:
             if not local or conn.in_transaction():
                 self.support.restore_timeouts(conn, saved, local=local)
+
+
+class _Installed:
+    """The block of :meth:`StatementGuard.installed` (a plain class, not a generator: it
+    is entered once per plain revision of every ``upgrade``)."""
+
+    __slots__ = ("guard", "impl")
+
+    def __init__(self, guard: StatementGuard) -> None:
+        self.guard = guard
+        self.impl: Any = guard.ctx.impl
+
+    def __enter__(self) -> None:
+        original = self.impl._exec
+        execute = self.guard.execute
+
+        def _exec(construct: Any, *args: Any, **kw: Any) -> Any:
+            return execute(original, construct, *args, **kw)
+
+        self.impl._exec = _exec
+
+    def __exit__(self, *_: object) -> None:
+        del self.impl._exec
 
 
 def in_real_transaction(conn: Any) -> bool:

@@ -156,7 +156,7 @@ class PlainRevisionGuard:
             return
         conn: Any = self.ctx.connection
         try:
-            self._run_transactional(_label(revision), fn, kw, statements)
+            self._run_transactional(lambda: _label(revision), fn, kw, statements)
         finally:
             self._earlier = conn.get_transaction()
 
@@ -202,7 +202,7 @@ class PlainRevisionGuard:
 
     def _run_transactional(
         self,
-        label: str,
+        label: Callable[[], str],
         fn: Callable[..., None],
         kw: dict[str, Any],
         statements: StatementGuard,
@@ -214,14 +214,11 @@ class PlainRevisionGuard:
             guard = self._set_lock_timeout()
             savepoint = conn.begin_nested() if own is None and conn.in_transaction() else None
             try:
-                with (
-                    transaction_guard(self.ctx, guard, now=False)
-                    if guard
-                    else contextlib.nullcontext()
-                ):
-                    with statements.installed(), attempts.watch():
-                        attempts.lock_first()
-                        fn(**kw)
+                if guard:
+                    with transaction_guard(self.ctx, guard, now=False):
+                        self._attempt(fn, kw, statements, attempts)
+                else:
+                    self._attempt(fn, kw, statements, attempts)
             except Exception as exc:
                 if savepoint is not None and savepoint.is_active:
                     savepoint.rollback()
@@ -241,6 +238,18 @@ class PlainRevisionGuard:
             if savepoint is not None and savepoint.is_active:
                 savepoint.commit()
             return
+
+    @staticmethod
+    def _attempt(
+        fn: Callable[..., None],
+        kw: dict[str, Any],
+        statements: StatementGuard,
+        attempts: StepAttempts,
+    ) -> None:
+        with statements.installed(), attempts.watch():
+            if attempts.first:
+                attempts.lock_first()
+            fn(**kw)
 
     def _failed(
         self, attempts: StepAttempts, exc: BaseException, alone: bool

@@ -27,10 +27,9 @@ Usage, around the step's transaction::
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from alembic.runtime.migration import MigrationContext
@@ -72,39 +71,51 @@ class StepAttempts:
         self,
         ctx: MigrationContext,
         settings: ZdmSettings,
-        label: str,
+        label: str | Callable[[], str],
         sleep: Callable[[float], None] = time.sleep,
         support: DialectSupport | None = None,
     ) -> None:
         self.ctx = ctx
         self.settings = settings
-        self.label = label
+        self._label = label
         self.sleep = sleep
         self.attempt = 1
         self.started = time.monotonic()
         self.first: list[tuple[Waited, LockLevel]] = []
         self.committed = False
         self.support = support if support is not None else support_of(ctx)
+        self._begun: Any = None
+        self._outer = False
+
+    @property
+    def label(self) -> str:
+        """How messages name the step (a callable *label* is asked on first use: a plain
+        revision that never fails never builds its name)."""
+        if not isinstance(self._label, str):
+            self._label = self._label()
+        return self._label
 
     @property
     def conn(self) -> Any:
         """The step's connection."""
         return self.ctx.connection
 
-    @contextlib.contextmanager
-    def watch(self) -> Iterator[None]:
-        """Around the step's work, inside its transaction: notes whether it committed."""
-        begun = self.conn.get_transaction()
+    def watch(self) -> StepAttempts:
+        """``with attempts.watch():`` around the step's work, inside its transaction: notes
+        whether it committed (a plain class, not a generator: it is entered once per plain
+        revision of every ``upgrade``)."""
+        return self
+
+    def __enter__(self) -> None:
+        self._begun = self.conn.get_transaction()
         self.committed = False
-        outer = getattr(self.ctx, STEP_RETRY_ATTR, False)
+        self._outer = getattr(self.ctx, STEP_RETRY_ATTR, False)
         setattr(self.ctx, STEP_RETRY_ATTR, True)
-        try:
-            yield
-        except BaseException:
-            self.committed = self.conn.get_transaction() is not begun
-            raise
-        finally:
-            setattr(self.ctx, STEP_RETRY_ATTR, outer)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.committed = self.conn.get_transaction() is not self._begun
+        setattr(self.ctx, STEP_RETRY_ATTR, self._outer)
 
     def lock_first(self) -> None:
         """Take, before anything else, the locks that made an earlier try of the step wait."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -12,13 +11,14 @@ from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
 from ..errors import RevisionImportError, RevisionShapeError
+from ..frozen import frozen_record
 from .model import Phase
 
 PHASE_FUNCTIONS = ("expand", "migrate", "contract")
 UNDO_FUNCTIONS = ("undo_expand", "undo_migrate", "undo_contract")
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class RevisionPhases:
     """What the runner needs to know about one revision.
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from ..errors import PhaseTargetError
+from ..frozen import frozen_record
 from .model import PHASE_NAMES, Phase
 
 TARGET_PREFIX = "zdm-phase:"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class PhaseTarget:
     """Run every pending phase up to *max_phase* of the revisions up to *revision*."""
 

@@ -256,3 +256,34 @@ def test_audit_log_is_strict_json_for_an_infinite_lag_and_a_decimal(tmp_path: Pa
     first, second = (strict(line) for line in log_path.read_text().splitlines())
     assert first["data"]["value"] == "inf" and first["reason"] == "replica stopped"  # type: ignore[index]
     assert second["data"] == {"value": 2.5, "at": "2026-12-02"}  # type: ignore[index]
+
+
+def test_entry_point_scan_finds_what_importlib_metadata_finds(tmp_path: Path) -> None:
+    """The listener scan reads ``entry_points.txt`` files itself: for every group this
+    environment has (and one in a zip file on ``sys.path``), it answers exactly as
+    ``importlib.metadata.entry_points(group=…)`` does, in the same order."""
+    import importlib.metadata as md
+    import sys
+    import zipfile
+
+    archive = tmp_path / "zipped.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("zdm_zip_pkg-1.0.dist-info/METADATA", "Name: zdm-zip-pkg\nVersion: 1.0\n")
+        zf.writestr(
+            "zdm_zip_pkg-1.0.dist-info/entry_points.txt", "[zdm.test.zipped]\nz = zipped:fn\n"
+        )
+    sys.path.append(str(archive))
+    try:
+        groups = {ep.group for d in md.distributions() for ep in d.entry_points}
+        assert {"console_scripts", "pytest11", "alembic.plugins"} <= groups
+        for group in sorted(groups):
+            ours = [
+                (e.name, e.value, e.dist and e.dist.name) for e in events._group_entry_points(group)
+            ]
+            theirs = [
+                (e.name, e.value, e.dist and e.dist.name) for e in md.entry_points(group=group)
+            ]
+            assert ours == theirs, group
+        assert [e.value for e in events._group_entry_points("zdm.test.zipped")] == ["zipped:fn"]
+    finally:
+        sys.path.remove(str(archive))
