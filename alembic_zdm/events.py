@@ -156,8 +156,9 @@ def _load(spec: str, setting: str = "listeners", what: str = "Listener") -> List
 
 
 def _group_entry_points(group_name: str = ENTRY_POINT_GROUP) -> list[Any]:
-    """The entry points of *group_name* (:data:`ENTRY_POINT_GROUP`), as ``entry_points(group=…)`` finds
-    them: the first distribution of a name on ``sys.path`` wins.
+    """The entry points of *group_name* (:data:`ENTRY_POINT_GROUP`), as
+    ``entry_points(group=…)`` finds them: the first distribution of a name on
+    ``sys.path`` wins.
 
     This runs once per ``alembic`` command, so it reads each installed distribution's
     ``entry_points.txt`` as bytes and parses only the ones that name the group: half
@@ -171,7 +172,7 @@ def _group_entry_points(group_name: str = ENTRY_POINT_GROUP) -> list[Any]:
     import re
 
     group = f"[{group_name}]"
-    header = group.encode()
+    header = group.encode()  # the raw scan below compares bytes
     found: list[Any] = []
     seen: set[str] = set()
 
@@ -204,15 +205,16 @@ def _group_entry_points(group_name: str = ENTRY_POINT_GROUP) -> list[Any]:
             name = re.sub(r"[-_.]+", "_", stem.rpartition(".")[0].partition("-")[0]).lower()
             if name in seen:
                 continue
+            seen.add(name)
             path = os.path.join(entry or ".", stem)
             try:
                 with open(os.path.join(path, "entry_points.txt"), "rb") as fh:
                     text = fh.read()
             except OSError:  # no entry points (or an .egg-info file)
-                text = b""
+                continue
             if header in text:
-                take(md.PathDistribution(pathlib.Path(path)), name)
-            seen.add(name)
+                dist = md.PathDistribution(pathlib.Path(path))
+                found.extend(dist.entry_points.select(group=group_name))
     return found
 
 
