@@ -165,14 +165,18 @@ def _group_entry_points(group_name: str = ENTRY_POINT_GROUP) -> list[Any]:
     of what ``importlib.metadata.distributions()`` costs for the same answer. Path
     entries that are not folders (zip files) and finders of distributions other than
     the standard one are asked through ``importlib.metadata``.
+
+    What each folder on ``sys.path`` holds is kept in a small file beside this module's
+    bytecode (:func:`_scan_cache_path`) with the folder's modification time:
+    installing, upgrading or removing a distribution adds or removes a ``.dist-info``
+    folder, which changes the time, and the next command scans that folder again. A
+    cache that cannot be read or written is ignored; none is written when Python writes
+    no bytecode (``PYTHONDONTWRITEBYTECODE``, ``-B``).
     """
     import importlib.machinery
     import importlib.metadata as md
     import pathlib
-    import re
 
-    group = f"[{group_name}]"
-    header = group.encode()  # the raw scan below compares bytes
     found: list[Any] = []
     seen: set[str] = set()
 
@@ -182,40 +186,120 @@ def _group_entry_points(group_name: str = ENTRY_POINT_GROUP) -> list[Any]:
                 return
             seen.add(name)
         text = dist.read_text("entry_points.txt")
-        if text and group in text:
+        if text and f"[{group_name}]" in text:
             found.extend(dist.entry_points.select(group=group_name))
 
     for finder in sys.meta_path:
         if finder is not importlib.machinery.PathFinder and hasattr(finder, "find_distributions"):
             for dist in finder.find_distributions(md.DistributionFinder.Context()):
                 take(dist, getattr(dist, "_normalized_name", None))
+    folders: list[str] = []
     for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except NotADirectoryError:  # a zip file
+        if os.path.isfile(entry):  # a zip file
             for dist in md.distributions(path=[entry]):
                 take(dist, getattr(dist, "_normalized_name", None))
-            continue
+        else:
+            folders.append(entry)
+    for name, path in _folder_scan(group_name, folders, frozenset(seen)):
+        if name not in seen:
+            seen.add(name)
+            found.extend(
+                md.PathDistribution(pathlib.Path(path)).entry_points.select(group=group_name)
+            )
+    return found
+
+
+def _scan_cache_path() -> str:
+    """Where :func:`_folder_scan` keeps its answers: this module's ``__pycache__``
+    folder (or ``sys.pycache_prefix``), which Python itself writes bytecode to."""
+    import importlib.util
+
+    return os.path.join(
+        os.path.dirname(importlib.util.cache_from_source(__file__)), "zdm-entry-points.json"
+    )
+
+
+def _folder_scan(
+    group_name: str, folders: list[str], seen: frozenset[str]
+) -> list[tuple[str, str]]:
+    """``(normalized name, .dist-info path)`` of every distribution in *folders* whose
+    ``entry_points.txt`` names *group_name*, first of a name only, in
+    ``importlib.metadata``'s order; *seen* are names already found elsewhere.
+
+    Each folder's listing is kept with the folder's modification time, so a change in
+    one folder scans only it; the cache is not rewritten for a folder that held no
+    distribution before and holds none now.
+    """
+    cache = _scan_cache_path()
+    kept: dict[str, Any] = {}
+    try:
+        with open(cache, encoding="utf-8") as fh:
+            loaded = json.load(fh)
+        if isinstance(loaded, dict) and loaded.get("group") == group_name:
+            kept = loaded["folders"]
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    changed = False
+    answer: list[tuple[str, str]] = []
+    taken = set(seen)
+    for entry in folders:
+        folder = os.path.abspath(entry or ".")
+        try:
+            mtime = os.stat(folder).st_mtime_ns
         except OSError:
             continue
-        # importlib.metadata's order within a folder: every .dist-info, then .egg-info
-        metadata = [n for n in names if n.lower().endswith((".dist-info", ".egg-info"))]
-        metadata.sort(key=lambda n: n.lower().endswith(".egg-info"))
-        for stem in metadata:
-            name = re.sub(r"[-_.]+", "_", stem.rpartition(".")[0].partition("-")[0]).lower()
-            if name in seen:
-                continue
-            seen.add(name)
-            path = os.path.join(entry or ".", stem)
-            try:
-                with open(os.path.join(path, "entry_points.txt"), "rb") as fh:
-                    text = fh.read()
-            except OSError:  # no entry points (or an .egg-info file)
-                continue
-            if header in text:
-                dist = md.PathDistribution(pathlib.Path(path))
-                found.extend(dist.entry_points.select(group=group_name))
-    return found
+        listing = kept.get(folder)
+        valid = isinstance(listing, list) and len(listing) == 2
+        if valid and listing[0] == mtime:
+            dists = listing[1]
+        else:
+            dists = _folder_listing(group_name, folder)
+            # a folder that held no distribution and still holds none (the project
+            # folder, whose time moves with every file written there) is not written
+            # back: listing it again costs less than rewriting the cache every run
+            if dists or not valid or listing[1]:
+                kept[folder] = [mtime, dists]
+                changed = True
+        for name, path, named in dists:
+            if name not in taken:
+                taken.add(name)
+                if named:
+                    answer.append((name, path))
+    if changed and not sys.dont_write_bytecode:  # -B, PYTHONDONTWRITEBYTECODE: no files
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            tmp = f"{cache}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump({"group": group_name, "folders": kept}, fh)
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    return answer
+
+
+def _folder_listing(group_name: str, folder: str) -> list[tuple[str, str, bool]]:
+    """``(normalized name, path, names the group)`` of each distribution in *folder*,
+    in ``importlib.metadata``'s order: every ``.dist-info``, then every ``.egg-info``."""
+    import re
+
+    header = f"[{group_name}]".encode()  # compared with the raw bytes of each file
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    metadata = [n for n in names if n.lower().endswith((".dist-info", ".egg-info"))]
+    metadata.sort(key=lambda n: n.lower().endswith(".egg-info"))
+    listing: list[tuple[str, str, bool]] = []
+    for stem in metadata:
+        name = re.sub(r"[-_.]+", "_", stem.rpartition(".")[0].partition("-")[0]).lower()
+        path = os.path.join(folder, stem)
+        try:
+            with open(os.path.join(path, "entry_points.txt"), "rb") as fh:
+                named = header in fh.read()
+        except OSError:  # no entry points (or an .egg-info file)
+            named = False
+        listing.append((name, path, named))
+    return listing
 
 
 def _from_entry_points() -> list[Listener]:

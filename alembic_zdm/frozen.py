@@ -31,28 +31,35 @@ _T = TypeVar("_T")
 def frozen_record(cls: type[_T]) -> type[_T]:
     """Make *cls* a frozen dataclass with generic methods (see the module docstring)."""
     cls = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
+    if "__slots__" in cls.__dict__:  # the generic __init__ writes the instance __dict__
+        raise TypeError(f"@frozen_record cannot make {cls.__qualname__} (it has __slots__)")
     fields = tuple(dataclasses.fields(cls))  # type: ignore[arg-type]
     names = tuple(f.name for f in fields)
     missing = dataclasses.MISSING
     kind = cls.__qualname__
 
+    count = len(fields)
+
     def __init__(self: Any, *args: Any, **values: Any) -> None:
-        if len(args) > len(fields):
+        if len(args) == count and not values:  # every field by position: the common call
+            self.__dict__.update(zip(names, args))
+            return
+        if len(args) > count:
             raise TypeError(f"{kind}() takes {len(fields)} arguments, {len(args)} were given")
         for f, value in zip(fields, args, strict=False):
             if f.name in values:
                 raise TypeError(f"{kind}() got two values for {f.name!r}")
             values[f.name] = value
+        state = self.__dict__
         for f in fields:
             if f.name in values:
-                value = values.pop(f.name)
+                state[f.name] = values.pop(f.name)
             elif f.default is not missing:
-                value = f.default
+                state[f.name] = f.default
             elif f.default_factory is not missing:
-                value = f.default_factory()
+                state[f.name] = f.default_factory()
             else:
                 raise TypeError(f"{kind}() is missing {f.name!r}")
-            object.__setattr__(self, f.name, value)
         if values:
             raise TypeError(f"{kind}() has no field {sorted(values)[0]!r}")
 

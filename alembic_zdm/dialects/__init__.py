@@ -83,11 +83,10 @@ def support_class(name: str) -> type[DialectSupport]:
 
 def dialect_support(dialect: Dialect) -> DialectSupport:
     """The :class:`DialectSupport` for *dialect*, with the server version it reports."""
-    from ..sql.quoting import rendering_dialect
     from .capabilities import parse_version
 
     version = parse_version(getattr(dialect, "server_version_info", None))
-    return support_class(dialect.name)(rendering_dialect(dialect), version)
+    return support_class(dialect.name)(dialect, version)
 
 
 @frozen_record

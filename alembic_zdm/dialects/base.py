@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Connection, Dialect
 from ..config import ZdmSettings
 from ..errors import UnsupportedDialectError, ZdmError
 from ..sql.levels import LockLevel, TimeoutClass
-from ..sql.quoting import Quoter
+from ..sql.quoting import Quoter, rendering_dialect
 from .capabilities import Capabilities, profile
 
 if TYPE_CHECKING:
@@ -39,11 +40,23 @@ class DialectSupport:
     the application behind each try."""
 
     def __init__(self, dialect: Dialect, server_version: tuple[int, ...] | None) -> None:
-        self.dialect = dialect
+        self._given_dialect = dialect
         self.server_version = server_version
-        self.quoter = Quoter(dialect)
 
-    @property
+    # Made on first use: a plain ``upgrade`` asks for the lock-timeout statements only, and
+    # the rendering dialect (a copy of SQLAlchemy's with its own identifier preparer)
+    # alone costs more than the rest of its guard.
+    @functools.cached_property
+    def dialect(self) -> Dialect:
+        """The dialect statements are rendered with (:func:`~alembic_zdm.sql.quoting.rendering_dialect`)."""
+        return rendering_dialect(self._given_dialect)
+
+    @functools.cached_property
+    def quoter(self) -> Quoter:
+        """Quotes names and literals for this dialect."""
+        return Quoter(self.dialect)
+
+    @functools.cached_property
     def caps(self) -> Capabilities:
         """What this server version can do online (:mod:`~alembic_zdm.dialects.capabilities`)."""
         return profile(self.name, self.server_version)

@@ -36,7 +36,17 @@ from ..errors import LockNotAcquiredError, ZdmError
 from ..sql.levels import TimeoutClass
 from .retry import warn
 
-_CONCURRENT_SQL = re.compile(r"\bCONCURRENTLY\b|\bVALIDATE\s+CONSTRAINT\b", re.I)
+_CONCURRENT_SQL = r"\bCONCURRENTLY\b|\bVALIDATE\s+CONSTRAINT\b"
+
+
+def _concurrent_sql(sql: str) -> bool:
+    """*sql* builds or drops an index ``CONCURRENTLY`` or validates a constraint (the
+    pattern is compiled the first time a statement could match, not at import)."""
+    upper = sql.upper()
+    if "CONCURRENTLY" not in upper and "VALIDATE" not in upper:
+        return False
+    return re.search(_CONCURRENT_SQL, sql, re.I) is not None
+
 
 
 def _run_sql(ctx: MigrationContext, statements: Sequence[str]) -> None:
@@ -217,10 +227,10 @@ def in_real_transaction(conn: Any) -> bool:
 def _is_concurrent(construct: Any) -> bool:
     """``CREATE/DROP INDEX CONCURRENTLY`` or ``VALIDATE CONSTRAINT``, without compiling."""
     if isinstance(construct, str):
-        return bool(_CONCURRENT_SQL.search(construct))
+        return _concurrent_sql(construct)
     text = getattr(construct, "text", None)
     if isinstance(text, str):
-        return bool(_CONCURRENT_SQL.search(text))
+        return _concurrent_sql(text)
     element = getattr(construct, "element", None)
     options = getattr(element, "dialect_options", None)
     if options is None or type(construct).__name__ not in ("CreateIndex", "DropIndex"):

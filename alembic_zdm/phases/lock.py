@@ -86,6 +86,9 @@ class _DedicatedConnection(_Locker):
     def _scalar(self, sql: str, **params: Any) -> Any:
         return self.lock_conn.execute(text(sql), params).scalar()
 
+    def _driver_scalar(self, sql: str) -> Any:
+        return self.lock_conn.exec_driver_sql(sql).scalar()
+
     def close(self) -> None:
         self.lock_conn.close()
 
@@ -93,7 +96,8 @@ class _DedicatedConnection(_Locker):
 @_register("postgresql")
 class _PostgresLock(_DedicatedConnection):
     def try_acquire(self) -> bool:
-        return bool(self._scalar("SELECT pg_try_advisory_lock(:k)", k=PG_LOCK_KEY))
+        # the key is a constant int: a driver statement skips compiling a text() per run
+        return bool(self._driver_scalar(f"SELECT pg_try_advisory_lock({PG_LOCK_KEY:d})"))
 
     def holder(self) -> str:
         row = self.lock_conn.execute(
@@ -115,7 +119,7 @@ class _PostgresLock(_DedicatedConnection):
         )
 
     def release(self) -> None:
-        if not self._scalar("SELECT pg_advisory_unlock(:k)", k=PG_LOCK_KEY):
+        if not self._driver_scalar(f"SELECT pg_advisory_unlock({PG_LOCK_KEY:d})"):
             log.warning(
                 "the runner lock was no longer held by this session when the run ended: the "
                 "connection is probably pooled in transaction mode (PgBouncer); run migrations "

@@ -287,3 +287,75 @@ def test_entry_point_scan_finds_what_importlib_metadata_finds(tmp_path: Path) ->
         assert [e.value for e in events._group_entry_points("zdm.test.zipped")] == ["zipped:fn"]
     finally:
         sys.path.remove(str(archive))
+
+
+def test_entry_point_scan_is_kept_until_a_folder_on_sys_path_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder scan is answered from its cache while no folder on ``sys.path`` changed;
+    a distribution installed or removed afterwards is seen by the next scan, which reads
+    only the folder that changed, and a corrupt cache file is scanned past."""
+    import os
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+
+    def install(name: str) -> Path:
+        info = site / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(f"[zdm.test.cached]\n{name} = {name}:fn\n")
+        return info
+
+    cache = tmp_path / "cache.json"
+    monkeypatch.setattr(events, "_scan_cache_path", lambda: str(cache))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.syspath_prepend(str(site))
+    install("zdm_cached_one")
+    os.utime(site, ns=(1_000_000_000, 1_000_000_000))
+
+    def scan() -> list[str]:
+        return [e.value for e in events._group_entry_points("zdm.test.cached")]
+
+    assert scan() == ["zdm_cached_one:fn"]
+    assert cache.exists()
+    real = events._folder_listing
+    rescanned: list[str] = []
+
+    def listing(group: str, folder: str) -> list[tuple[str, str, bool]]:
+        rescanned.append(folder)
+        return real(group, folder)
+
+    monkeypatch.setattr(events, "_folder_listing", listing)
+    assert scan() == ["zdm_cached_one:fn"]
+    assert rescanned == []  # nothing on sys.path changed: every folder from the cache
+
+    churn = tmp_path / "project"  # a folder with no distribution, written to all the time
+    churn.mkdir()
+    monkeypatch.syspath_prepend(str(churn))
+    assert scan() == ["zdm_cached_one:fn"]
+    kept = cache.stat().st_mtime_ns
+    (churn / "app.db").write_text("x")
+    os.utime(churn, ns=(2_000_000_000, 2_000_000_000))
+    rescanned.clear()
+    assert scan() == ["zdm_cached_one:fn"]
+    assert rescanned == [str(churn)] and cache.stat().st_mtime_ns == kept  # not rewritten
+
+    install("zdm_cached_two")  # a new .dist-info folder: the folder's time moves
+    import importlib.metadata as md
+
+    rescanned.clear()
+    assert scan() == [e.value for e in md.entry_points(group="zdm.test.cached")]
+    assert str(site) in rescanned and str(churn) in rescanned and len(rescanned) == 2
+    assert sorted(scan()) == ["zdm_cached_one:fn", "zdm_cached_two:fn"]
+    import shutil
+
+    shutil.rmtree(site / "zdm_cached_one-1.0.dist-info")
+    assert scan() == ["zdm_cached_two:fn"]
+
+    cache.write_text("{not json")
+    assert scan() == ["zdm_cached_two:fn"]
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    cache.unlink()
+    assert scan() == ["zdm_cached_two:fn"] and not cache.exists()
