@@ -248,7 +248,7 @@ def _folder_scan(
             mtime = os.stat(folder).st_mtime_ns
         except OSError:
             continue
-        listing = kept.get(folder)
+        listing: Any = kept.get(folder)
         valid = isinstance(listing, list) and len(listing) == 2
         if valid and listing[0] == mtime:
             dists = listing[1]

@@ -42,7 +42,7 @@ def frozen_record(cls: type[_T]) -> type[_T]:
 
     def __init__(self: Any, *args: Any, **values: Any) -> None:
         if len(args) == count and not values:  # every field by position: the common call
-            self.__dict__.update(zip(names, args))
+            self.__dict__.update(zip(names, args, strict=True))
             return
         if len(args) > count:
             raise TypeError(f"{kind}() takes {len(fields)} arguments, {len(args)} were given")

@@ -48,7 +48,6 @@ def _concurrent_sql(sql: str) -> bool:
     return re.search(_CONCURRENT_SQL, sql, re.I) is not None
 
 
-
 def _run_sql(ctx: MigrationContext, statements: Sequence[str]) -> None:
     for sql in statements:
         ctx.impl._exec(sql)
