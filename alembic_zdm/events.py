@@ -193,24 +193,25 @@ def _group_entry_points(group_name: str = ENTRY_POINT_GROUP) -> list[Any]:
         if finder is not importlib.machinery.PathFinder and hasattr(finder, "find_distributions"):
             for dist in finder.find_distributions(md.DistributionFinder.Context()):
                 take(dist, getattr(dist, "_normalized_name", None))
-    folders: list[str] = []
-    for entry in sys.path:
-        if os.path.isfile(entry):  # a zip file
+    zipped = {entry for entry in sys.path if os.path.isfile(entry)}
+    listings = _folder_listings(group_name, [e for e in sys.path if e not in zipped])
+    for entry in sys.path:  # in sys.path's order: the first distribution of a name wins
+        if entry in zipped:
             for dist in md.distributions(path=[entry]):
                 take(dist, getattr(dist, "_normalized_name", None))
-        else:
-            folders.append(entry)
-    for name, path in _folder_scan(group_name, folders, frozenset(seen)):
-        if name not in seen:
+            continue
+        for name, path, named in listings.get(entry, ()):
+            if name in seen:
+                continue
             seen.add(name)
-            found.extend(
-                md.PathDistribution(pathlib.Path(path)).entry_points.select(group=group_name)
-            )
+            if named:
+                dist = md.PathDistribution(pathlib.Path(path))
+                found.extend(dist.entry_points.select(group=group_name))
     return found
 
 
 def _scan_cache_path() -> str:
-    """Where :func:`_folder_scan` keeps its answers: this module's ``__pycache__``
+    """Where :func:`_folder_listings` keeps its answers: this module's ``__pycache__``
     folder (or ``sys.pycache_prefix``), which Python itself writes bytecode to."""
     import importlib.util
 
@@ -219,15 +220,12 @@ def _scan_cache_path() -> str:
     )
 
 
-def _folder_scan(
-    group_name: str, folders: list[str], seen: frozenset[str]
-) -> list[tuple[str, str]]:
-    """``(normalized name, .dist-info path)`` of every distribution in *folders* whose
-    ``entry_points.txt`` names *group_name*, first of a name only, in
-    ``importlib.metadata``'s order; *seen* are names already found elsewhere.
+def _folder_listings(group_name: str, folders: list[str]) -> dict[str, list[Any]]:
+    """For each folder of *folders* (``sys.path`` entries), ``(normalized name, path,
+    names the group)`` of every distribution in it (:func:`_folder_listing`).
 
     Each folder's listing is kept with the folder's modification time, so a change in
-    one folder scans only it; the cache is not rewritten for a folder that held no
+    one folder lists only it again; the cache is not rewritten for a folder that held no
     distribution before and holds none now.
     """
     cache = _scan_cache_path()
@@ -240,8 +238,7 @@ def _folder_scan(
     except (OSError, ValueError, TypeError, KeyError):
         pass
     changed = False
-    answer: list[tuple[str, str]] = []
-    taken = set(seen)
+    listings: dict[str, list[Any]] = {}
     for entry in folders:
         folder = os.path.abspath(entry or ".")
         try:
@@ -251,20 +248,16 @@ def _folder_scan(
         listing: Any = kept.get(folder)
         valid = isinstance(listing, list) and len(listing) == 2
         if valid and listing[0] == mtime:
-            dists = listing[1]
-        else:
-            dists = _folder_listing(group_name, folder)
-            # a folder that held no distribution and still holds none (the project
-            # folder, whose time moves with every file written there) is not written
-            # back: listing it again costs less than rewriting the cache every run
-            if dists or not valid or listing[1]:
-                kept[folder] = [mtime, dists]
-                changed = True
-        for name, path, named in dists:
-            if name not in taken:
-                taken.add(name)
-                if named:
-                    answer.append((name, path))
+            listings[entry] = listing[1]
+            continue
+        dists = _folder_listing(group_name, folder)
+        listings[entry] = dists
+        # a folder that held no distribution and still holds none (the project folder,
+        # whose time moves with every file written there) is not written back: listing
+        # it again costs less than rewriting the cache every run
+        if dists or not valid or listing[1]:
+            kept[folder] = [mtime, dists]
+            changed = True
     if changed and not sys.dont_write_bytecode:  # -B, PYTHONDONTWRITEBYTECODE: no files
         try:
             os.makedirs(os.path.dirname(cache), exist_ok=True)
@@ -274,7 +267,7 @@ def _folder_scan(
             os.replace(tmp, cache)
         except OSError:
             pass
-    return answer
+    return listings
 
 
 def _folder_listing(group_name: str, folder: str) -> list[tuple[str, str, bool]]:

@@ -359,3 +359,32 @@ def test_entry_point_scan_is_kept_until_a_folder_on_sys_path_changes(
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     cache.unlink()
     assert scan() == ["zdm_cached_two:fn"] and not cache.exists()
+
+
+@pytest.mark.parametrize("zip_first", [True, False])
+def test_entry_point_scan_keeps_sys_path_order_between_zip_files_and_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zip_first: bool
+) -> None:
+    """A distribution of one name in a zip file and in a folder on ``sys.path``: the one
+    that comes first on ``sys.path`` wins, as ``entry_points(group=…)`` decides."""
+    import importlib.metadata as md
+    import sys
+    import zipfile
+
+    archive = tmp_path / "zipped.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("zdm_order_pkg-1.0.dist-info/METADATA", "Name: zdm-order-pkg\nVersion: 1.0\n")
+        zf.writestr(
+            "zdm_order_pkg-1.0.dist-info/entry_points.txt", "[zdm.test.order]\nz = in_zip:fn\n"
+        )
+    folder = tmp_path / "folder" / "zdm_order_pkg-2.0.dist-info"
+    folder.mkdir(parents=True)
+    (folder / "METADATA").write_text("Name: zdm-order-pkg\nVersion: 2.0\n")
+    (folder / "entry_points.txt").write_text("[zdm.test.order]\nz = in_folder:fn\n")
+    monkeypatch.setattr(events, "_scan_cache_path", lambda: str(tmp_path / "cache.json"))
+    order = [str(archive), str(folder.parent)]
+    monkeypatch.setattr(sys, "path", (order if zip_first else order[::-1]) + sys.path)
+
+    ours = [e.value for e in events._group_entry_points("zdm.test.order")]
+    assert ours == [e.value for e in md.entry_points(group="zdm.test.order")]
+    assert ours == (["in_zip:fn"] if zip_first else ["in_folder:fn"])
