@@ -12,11 +12,15 @@ plain revisions within 5 % of stock Alembic):
   run, put back at its end (after a failure, once Alembic has rolled back). Through a
   pooler in transaction mode a session ``SET`` could land on another server session, so
   there (or when that cannot be told) every transaction gets its ``SET LOCAL``.
-* **no savepoint for a revision alone in its transaction.** With
-  ``transaction_per_migration=True`` a revision that timed out on a lock is retried by
-  rolling back its whole transaction (every lock it took goes with it); the first
-  revision, whose transaction also holds Alembic's version-table work, and revisions
-  sharing one transaction are retried inside a savepoint.
+* **no savepoint per revision.** With ``transaction_per_migration=True`` a revision
+  that timed out on a lock is retried by rolling back its whole transaction (every lock
+  it took goes with it); the first revision, whose transaction also holds Alembic's
+  version-table work, is retried inside a savepoint. When all revisions share one
+  transaction (Alembic's default), a lock timeout rolls that whole transaction back and
+  the run starts again from the version table (:class:`RunRetry`): nothing is held while
+  it waits, and no revision pays a ``SAVEPOINT`` round trip. Only where that cannot be
+  done — a transaction ``env.py`` began itself, or one a revision's own ``COMMIT`` left
+  behind — does each revision run inside a savepoint.
 * **nothing per revision that a plain run does not need**: no extra query, and the
   modules of the phase runner, the ops and the linter stay unimported.
 """
@@ -37,6 +41,29 @@ from .retry import StepAttempts, support_of, warn
 
 GUARD_ATTR = "_zdm_plain_guard"
 """Attribute of the ``MigrationContext`` holding its :class:`PlainRevisionGuard`."""
+RUN_RETRY_ATTR = "_zdm_run_retry"
+"""Set on a ``MigrationContext`` whose ``run_migrations()`` runs again after a
+:class:`RunRetry` (:class:`~alembic_zdm.phases.environment.SingleRunner` does)."""
+
+
+class RunRetry(Exception):
+    """A plain revision of a run whose revisions share one transaction (Alembic's default,
+    no ``transaction_per_migration``) timed out on a lock: the runner environment rolls
+    the whole transaction back — every lock the run took goes with it — and runs the
+    revisions again after a back-off. No savepoint per revision is needed for that.
+
+    :param error: the lock timeout.
+    :param label: how messages name the revision (a callable is asked when needed).
+    :param support: the dialect support of the run.
+    """
+
+    def __init__(
+        self, error: BaseException, label: str | Callable[[], str], support: DialectSupport
+    ) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.label = label
+        self.support = support
 
 
 class PlainRevisionGuard:
@@ -182,6 +209,22 @@ class PlainRevisionGuard:
             return None
         return trans
 
+    def _shared_transaction(self) -> bool:
+        """The revision runs in the one transaction of the whole run, which the runner
+        environment may roll back and run again (:class:`RunRetry`)."""
+        ctx: Any = self.ctx
+        conn: Any = ctx.connection
+        trans = ctx._transaction
+        return bool(
+            getattr(ctx, RUN_RETRY_ATTR, False)
+            and not ctx._transaction_per_migration
+            and not ctx._in_external_transaction
+            and trans is not None
+            and trans.is_active
+            and conn.get_transaction() is trans
+            and conn.get_nested_transaction() is None
+        )
+
     def _set_lock_timeout(self) -> list[str]:
         """Set the lock timeout unless it is in effect; the statements that set it again
         after an ``autocommit_block()`` (which ends a ``SET LOCAL``'s transaction)."""
@@ -211,8 +254,13 @@ class PlainRevisionGuard:
         conn: Any = self.ctx.connection
         while True:
             own = self._own_transaction()
+            shared = own is None and self._shared_transaction()
             guard = self._set_lock_timeout()
-            savepoint = conn.begin_nested() if own is None and conn.in_transaction() else None
+            savepoint = (
+                conn.begin_nested()
+                if own is None and not shared and conn.in_transaction()
+                else None
+            )
             try:
                 if guard:
                     with transaction_guard(self.ctx, guard, now=False):
@@ -220,6 +268,8 @@ class PlainRevisionGuard:
                 else:
                     self._attempt(fn, kw, statements, attempts)
             except Exception as exc:
+                if shared and not attempts.committed and self._lock_wait(exc):
+                    raise RunRetry(exc, label, self.support) from exc
                 if savepoint is not None and savepoint.is_active:
                     savepoint.rollback()
                 elif own is not None and not attempts.committed and own.is_active:
@@ -251,11 +301,14 @@ class PlainRevisionGuard:
                 attempts.lock_first()
             fn(**kw)
 
+    def _lock_wait(self, exc: BaseException) -> bool:
+        return self.support.is_lock_timeout(exc) or isinstance(exc, LockNotAcquiredError)
+
     def _failed(
         self, attempts: StepAttempts, exc: BaseException, alone: bool
     ) -> BaseException | None:
         """Retry the revision, unless earlier revisions of the transaction hold strong locks."""
-        if not self.support.is_lock_timeout(exc) and not isinstance(exc, LockNotAcquiredError):
+        if not self._lock_wait(exc):
             return exc
         conn: Any = self.ctx.connection
         held: list[str] = []

@@ -27,6 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 from .lock import HELD_ATTR, RunnerLock
 
+RUN_RETRY_ATTR = "_zdm_run_retry"
+"""Mirrors :data:`alembic_zdm.execution.plain.RUN_RETRY_ATTR` (not imported: ``--sql``
+and phased runs never load the guard of plain revisions)."""
+
 if TYPE_CHECKING:
     from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
@@ -96,8 +100,9 @@ class SingleRunner:
         lock.acquire(before_wait=lambda holder: self._before_wait(ctx, holder))
         self.locks.append(lock)
         setattr(ctx, HELD_ATTR, lock)
+        setattr(ctx, RUN_RETRY_ATTR, True)
         try:
-            self._original(**kw)
+            self._run_retrying(ctx, kw)
             end_own_transaction(ctx)
         finally:
             from ..execution.plain import after_run
@@ -105,10 +110,41 @@ class SingleRunner:
             after_run(ctx)  # the session's own lock timeout back after a failed plain run
             late = _foreign(ctx) and not conn.dialect.is_async
             setattr(ctx, HELD_ATTR, None)
+            setattr(ctx, RUN_RETRY_ATTR, False)
             if late:
                 self._late.callback(lock.release)
             else:
                 lock.release()
+
+    def _run_retrying(self, ctx: MigrationContext, kw: dict[str, Any]) -> None:
+        """Alembic's ``run_migrations()``; after a plain revision of a run in one shared
+        transaction timed out on a lock (:class:`~alembic_zdm.execution.plain.RunRetry`),
+        that transaction is rolled back — every lock the run took is released — and, after
+        the back-off, the run starts again from the version table, until the retries
+        are used up."""
+        from ..execution.plain import RunRetry
+
+        attempts: Any = None
+        while True:
+            try:
+                self._original(**kw)
+                return
+            except RunRetry as retry:
+                conn: Any = ctx.connection
+                trans = conn.get_transaction()
+                if trans is not None:
+                    trans.rollback()
+                ctx._transaction = conn.begin()  # what env.py's begin_transaction() block ends
+                if attempts is None:
+                    from ..execution.retry import StepAttempts
+
+                    attempts = StepAttempts(ctx, self.settings, retry.label, support=retry.support)
+                final = attempts.failed(retry.error)
+                if final is None:
+                    continue
+                if final is retry.error:
+                    raise retry.error from None
+                raise final from retry.error
 
     def _before_wait(self, ctx: MigrationContext, holder: str) -> None:
         wait = f"{self.settings.runner_lock_wait_s:g} s"

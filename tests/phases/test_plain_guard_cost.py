@@ -116,7 +116,9 @@ def test_one_shared_transaction_gets_one_set_local(
     assert "Running upgrade a -> b, b" in capsys.readouterr().err  # Alembic's line, unchanged
     assert _count(sent, "SET LOCAL lock_timeout") == 1
     assert _count(sent, "SET lock_timeout") == 0
-    assert _count(sent, "SAVEPOINT") == 3  # each revision can be retried on its own
+    # a lock timeout rolls the whole shared transaction back and the run starts again,
+    # so no revision needs a savepoint (two round trips each)
+    assert _count(sent, "SAVEPOINT") == 0
     assert sql("SELECT rev, lock_timeout FROM seen ORDER BY rev") == [
         ("a", "300ms"),
         ("b", "300ms"),
