@@ -72,16 +72,21 @@ class AlembicProject:
 
     :param directory: an empty folder to write the project into.
     :param url: the database URL ``env.py`` connects to (``None``: read ``$ZDM_BENCH_MIGRATION_URL``).
+    :param per_migration: ``transaction_per_migration=True`` in ``env.py``; ``False`` gives
+        Alembic's default template, where all revisions of a run share one transaction.
     """
 
-    def __init__(self, directory: Path, url: str | None = None) -> None:
+    def __init__(
+        self, directory: Path, url: str | None = None, *, per_migration: bool = True
+    ) -> None:
         self.directory = directory
         self.url = url
         self.head: str | None = None
         (directory / "versions").mkdir(parents=True, exist_ok=True)
         self.ini = directory / "alembic.ini"
         self.ini.write_text(ALEMBIC_INI)
-        (directory / "env.py").write_text(ENV_PY)
+        env_py = ENV_PY if per_migration else ENV_PY.replace(", transaction_per_migration=True", "")
+        (directory / "env.py").write_text(env_py)
 
     def add_revision(self, revision: str, message: str, functions: dict[str, str]) -> None:
         """Write a revision on top of the current head.

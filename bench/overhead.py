@@ -133,9 +133,10 @@ def import_overhead(settings: BenchSettings) -> Overhead:
         )
 
 
-def trivial_project(directory: Path, revisions: int) -> AlembicProject:
-    """An Alembic project with *revisions* plain revisions that each run ``SELECT 1``."""
-    project = AlembicProject(directory)
+def trivial_project(directory: Path, revisions: int, per_migration: bool = True) -> AlembicProject:
+    """An Alembic project with *revisions* plain revisions that each run ``SELECT 1``
+    (*per_migration*: ``transaction_per_migration=True`` in its ``env.py``)."""
+    project = AlembicProject(directory, per_migration=per_migration)
     for number in range(revisions):
         project.add_revision(
             f"r{number:04d}",
@@ -166,15 +167,21 @@ def upgrade_overhead(settings: BenchSettings) -> Overhead:
         )
 
 
-def upgrade_overhead_pg(settings: BenchSettings, server: str) -> Overhead:
-    """The same 200 plain revisions on PostgreSQL, where the guard of plain revisions
-    adds a ``SET LOCAL lock_timeout`` and a savepoint to each (fresh database per run)."""
+def upgrade_overhead_pg(
+    settings: BenchSettings, server: str, per_migration: bool = True
+) -> Overhead:
+    """The same 200 plain revisions on PostgreSQL (fresh database per run): with
+    ``transaction_per_migration=True``, or (*per_migration* false) in the one transaction
+    of Alembic's default ``env.py``."""
     from alembic_zdm.testing.databases import create_database, drop_database
     from bench.database import sqlalchemy_url
 
+    shape = "" if per_migration else ", one transaction"
     with tempfile.TemporaryDirectory(prefix="zdm-bench-") as tmp:
         folder = Path(tmp)
-        project = trivial_project(folder / "project", settings.overhead_upgrade_revisions)
+        project = trivial_project(
+            folder / "project", settings.overhead_upgrade_revisions, per_migration
+        )
         env = dict(os.environ)
 
         def measure(hide: bool) -> float:
@@ -186,7 +193,7 @@ def upgrade_overhead_pg(settings: BenchSettings, server: str) -> Overhead:
                 drop_database(url)
 
         return _alternate(
-            f"alembic upgrade head, {settings.overhead_upgrade_revisions} revisions (PostgreSQL)",
+            f"alembic upgrade head, {settings.overhead_upgrade_revisions} revisions (PostgreSQL{shape})",
             settings.overhead_upgrade_reps,
             measure,
         )

@@ -215,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             overhead.import_overhead,
             overhead.upgrade_overhead,
             lambda s: overhead.upgrade_overhead_pg(s, server_url()),
+            lambda s: overhead.upgrade_overhead_pg(s, server_url(), per_migration=False),
         )
         for measure in measures:
             cost = measure(settings)
